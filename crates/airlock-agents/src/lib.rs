@@ -1,0 +1,2 @@
+//! Agent adapters (being built).
+#![forbid(unsafe_code)]

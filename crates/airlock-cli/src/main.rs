@@ -1,0 +1,59 @@
+//! `airlock`: a security layer between coding agents and the models that drive them.
+
+#![forbid(unsafe_code)]
+
+mod check;
+mod hook;
+mod install;
+mod rules;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "airlock", version, about = "Treat every model output as untrusted code.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Judge a shell command: exit 0 allow, 1 ask, 2 deny.
+    Check(check::CheckArgs),
+    /// Answer an agent's pre-tool-use hook (JSON on stdin, the agent's protocol on stdout).
+    Hook(hook::HookArgs),
+    /// Install airlock's hook into an agent's settings.
+    Install(install::InstallArgs),
+    /// Remove airlock's hook from an agent's settings.
+    Uninstall(install::UninstallArgs),
+    /// List the rules with their codes and default verdicts.
+    Rules(rules::RulesArgs),
+    /// Show a rule's documentation.
+    Explain(rules::ExplainArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Hook(a) => hook::run(a),
+        Command::Install(a) => install::run_install(a),
+        Command::Uninstall(a) => install::run_uninstall(a),
+        Command::Rules(a) => rules::run_rules(a),
+        Command::Explain(a) => rules::run_explain(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("airlock: error: {e:#}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// The directory the policy is discovered from.
+pub(crate) fn resolve_cwd(cwd: Option<PathBuf>) -> PathBuf {
+    cwd.or_else(|| std::env::current_dir().ok()).unwrap_or_else(|| PathBuf::from("/"))
+}
