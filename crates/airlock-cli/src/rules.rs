@@ -1,4 +1,8 @@
+//! `airlock rules` and `airlock explain CODE`.
+
+use airlock_shell::rules::{render_doc, rule, REGISTRY};
 use clap::Args;
+use serde::Serialize;
 use std::process::ExitCode;
 
 #[derive(Args)]
@@ -14,10 +18,51 @@ pub struct ExplainArgs {
     pub code: String,
 }
 
-pub fn run_rules(_a: RulesArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("rules: not built yet")
+#[derive(Serialize)]
+struct Row {
+    code: &'static str,
+    name: &'static str,
+    category: String,
+    decision: String,
+    severity: String,
+    summary: &'static str,
 }
 
-pub fn run_explain(_a: ExplainArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("explain: not built yet")
+pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
+    let policy = airlock_config::Policy::load(&crate::resolve_cwd(None))?;
+    let rows: Vec<Row> = REGISTRY
+        .iter()
+        .map(|r| {
+            let m = r.meta;
+            let level = policy.level_for(m.code, m.category.as_str());
+            let decision = match level {
+                None => m.decision.to_string(),
+                Some(l) => l.decision().map(|d| format!("{d} (policy)")).unwrap_or_else(|| "off (policy)".into()),
+            };
+            Row { code: m.code, name: m.name, category: m.category.to_string(), decision, severity: m.severity.to_string(), summary: m.summary }
+        })
+        .collect();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        println!("{:<7} {:<36} {:<22} {:<14} severity", "code", "name", "category", "default");
+        for r in &rows {
+            println!("{:<7} {:<36} {:<22} {:<14} {}", r.code, r.name, r.category, r.decision, r.severity);
+        }
+        println!("\n{} rules. `airlock explain CODE` shows one.", rows.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_explain(a: ExplainArgs) -> anyhow::Result<ExitCode> {
+    match rule(&a.code) {
+        Some(r) => {
+            print!("{}", render_doc(r.meta));
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprintln!("airlock: no rule {}; `airlock rules` lists them", a.code);
+            Ok(ExitCode::from(2))
+        }
+    }
 }

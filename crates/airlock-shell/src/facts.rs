@@ -1,0 +1,239 @@
+//! What programs and paths are: tables the rules share. Matching is on the
+//! program's base name and on normalized path text.
+
+pub fn is_shell(base: &str) -> bool {
+    matches!(base, "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh" | "ash" | "fish" | "csh" | "tcsh" | "yash" | "posh" | "rbash" | "pwsh" | "powershell")
+}
+
+/// Script interpreters whose inline code the analysis reads.
+pub fn interpreter_lang(base: &str) -> Option<&'static str> {
+    let b = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    Some(match b {
+        "python" | "pypy" | "python3" | "ipython" => "python",
+        "node" | "nodejs" | "deno" | "bun" => "javascript",
+        "perl" => "perl",
+        "ruby" | "irb" | "jruby" => "ruby",
+        "php" => "php",
+        "lua" | "luajit" => "lua",
+        "Rscript" | "R" => "r",
+        "awk" | "gawk" | "mawk" | "nawk" => "awk",
+        "tclsh" | "wish" | "expect" => "tcl",
+        "osascript" => "applescript",
+        "jjs" | "jshell" | "jrunscript" => "java",
+        "gdb" => "gdb",
+        _ => return None,
+    })
+}
+
+/// Programs that move data over the network.
+pub fn is_network_client(base: &str) -> bool {
+    matches!(
+        base,
+        "curl" | "wget" | "nc" | "ncat" | "netcat" | "socat" | "ssh" | "scp" | "sftp" | "rsync" | "ftp" | "tftp" | "telnet"
+            | "lftp" | "aria2c" | "http" | "https" | "xh" | "smbclient" | "rclone" | "restic" | "s3cmd" | "gsutil" | "azcopy"
+            | "openssl" | "gnutls-cli" | "whois" | "finger" | "sendmail" | "mail" | "mailx" | "mutt" | "irssi" | "cadaver"
+            | "urlget" | "wput" | "axel" | "fetch" | "httpie" | "websocat" | "ncftp" | "sshpass" | "torsocks"
+    ) || is_dns_tool(base)
+}
+
+pub fn is_dns_tool(base: &str) -> bool {
+    matches!(base, "dig" | "nslookup" | "host" | "drill" | "kdig" | "delv" | "resolvectl")
+}
+
+/// Commands that print the whole environment.
+pub fn is_env_dump(base: &str, args: &[&str]) -> bool {
+    match base {
+        "env" | "printenv" => args.iter().all(|a| a.starts_with('-')),
+        "set" => args.is_empty(),
+        "export" | "declare" | "typeset" => args.iter().any(|a| matches!(*a, "-p" | "-x" | "-px" | "-xp")) && args.iter().all(|a| a.starts_with('-')),
+        "compgen" => args.contains(&"-v") || args.contains(&"-e"),
+        _ => false,
+    }
+}
+
+/// A variable whose name says it holds a secret.
+pub fn is_secret_var(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    if matches!(n.as_str(), "PATH" | "HOME" | "PWD" | "USER" | "SHELL" | "TERM" | "LANG" | "IFS" | "OLDPWD" | "HOSTNAME") {
+        return false;
+    }
+    const PARTS: [&str; 10] = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE_KEY", "API_KEY", "APIKEY", "ACCESS_KEY", "AUTH"];
+    n.ends_with("_KEY") || n.ends_with("_PAT") || n == "KEY" || PARTS.iter().any(|p| n.contains(p)) && !n.ends_with("_FILE") && !n.ends_with("_PATH")
+}
+
+/// How sensitive a path is to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secret {
+    /// Keys, tokens, passwords of the user (`~/.ssh/id_*`, `~/.aws/credentials`, `.env`).
+    Credential,
+    /// System credential stores (`/etc/shadow`, host keys, process memory).
+    SystemSecret,
+    /// Another process's environment (`/proc/*/environ`).
+    Environ,
+    /// The account database (`/etc/passwd`, `/etc/group`): discovery, not a secret.
+    Accounts,
+}
+
+/// Normalize a path for matching: `$HOME`/`/root`/`/home/x` prefixes become `~`.
+pub fn normalize_path(p: &str) -> String {
+    let p = p.trim_matches(|c| c == '"' || c == '\'');
+    let p = p.strip_prefix('@').unwrap_or(p); // curl -d @file
+    let mut s = p.replace("//", "/");
+    for prefix in ["/root/", "/var/root/"] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = format!("~/{rest}");
+        }
+    }
+    if let Some(rest) = s.strip_prefix("/home/").or_else(|| s.strip_prefix("/Users/")) {
+        if let Some((_, tail)) = rest.split_once('/') {
+            s = format!("~/{tail}");
+        }
+    }
+    s
+}
+
+fn file_name(p: &str) -> &str {
+    p.trim_end_matches('/').rsplit('/').next().unwrap_or(p)
+}
+
+/// Classify a path (as it would be read).
+pub fn secret_path(raw: &str) -> Option<Secret> {
+    let p = normalize_path(raw);
+    let lower = p.to_ascii_lowercase();
+    let name = file_name(&lower);
+    // Example and template env files are documentation, not secrets.
+    if (name == ".env" || name.starts_with(".env.") || name.ends_with(".env"))
+        && !["example", "sample", "template", "dist", "defaults", "schema"].iter().any(|x| name.contains(x))
+        && !lower.contains(".venv")
+    {
+        return Some(Secret::Credential);
+    }
+    const SYSTEM: [&str; 11] = [
+        "/etc/shadow", "/etc/gshadow", "/etc/master.passwd", "/etc/security/opasswd", "/etc/sudoers", "/var/lib/sss/",
+        "/proc/kcore", "/dev/mem", "/etc/ssh/ssh_host_", "/var/db/shadow", "/etc/krb5.keytab",
+    ];
+    if SYSTEM.iter().any(|s| lower.starts_with(s)) || lower.starts_with("/etc/shadow") || (lower.starts_with("/proc/") && lower.ends_with("/mem")) {
+        return Some(Secret::SystemSecret);
+    }
+    if lower.starts_with("/proc/") && lower.ends_with("/environ") {
+        return Some(Secret::Environ);
+    }
+    if matches!(lower.as_str(), "/etc/passwd" | "/etc/group" | "/etc/security/pwquality.conf" | "/etc/login.defs") {
+        return Some(Secret::Accounts);
+    }
+    // SSH private keys anywhere, and the whole ~/.ssh directory.
+    if (name.starts_with("id_") && !name.ends_with(".pub")) || name == "identity" || lower.ends_with("/.ssh") || lower == "~/.ssh/" || lower.ends_with("/.ssh/*") {
+        return Some(Secret::Credential);
+    }
+    const HOME: [&str; 34] = [
+        "~/.aws/credentials", "~/.aws", ".aws/credentials", "~/.netrc", ".netrc", "~/.git-credentials", ".git-credentials",
+        "~/.config/gh/hosts.yml", ".config/gh/hosts.yml", "~/.docker/config.json", ".docker/config.json", "~/.kube/config",
+        ".kube/config", "~/.npmrc", "~/.pypirc", ".pypirc", "~/.gnupg", ".gnupg/private-keys", ".gnupg/secring",
+        "~/.config/gcloud", ".config/gcloud/", "~/.azure", ".azure/", ".terraform.d/credentials", ".vault-token",
+        ".cargo/credentials", ".gem/credentials", "~/.password-store", "library/keychains", ".keychain", "~/.local/share/keyrings",
+        ".config/hub", "~/.m2/settings.xml", ".ssh/",
+    ];
+    let public_ssh = lower.contains(".ssh/") && (name.ends_with(".pub") || matches!(name, "known_hosts" | "config" | "known_hosts.old"));
+    if !public_ssh && HOME.iter().any(|h| lower == *h || lower.starts_with(&format!("{h}/")) || (h.contains('/') && !h.starts_with('~') && lower.contains(h))) {
+        return Some(Secret::Credential);
+    }
+    // Browser cookie and password stores.
+    const BROWSER: [&str; 8] = ["cookies.sqlite", "key4.db", "key3.db", "logins.json", "login data", "cookies", "web data", "signons.sqlite"];
+    if BROWSER.contains(&name) && (lower.contains("mozilla") || lower.contains("chrom") || lower.contains("firefox") || lower.contains("brave") || lower.contains("safari") || lower.contains("/default")) {
+        return Some(Secret::Credential);
+    }
+    if name.ends_with(".kdbx") || name.ends_with(".keychain-db") || name.ends_with(".keychain") || name == "credentials.db" || name == "access_tokens.db" || name == "application_default_credentials.json" {
+        return Some(Secret::Credential);
+    }
+    None
+}
+
+/// Where writing plants code that runs later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persist {
+    ShellRc,
+    Scheduler,
+    Service,
+    AuthorizedKeys,
+    GitHook,
+    Preload,
+    Auth,
+    AgentPolicy,
+}
+
+pub fn persistence_path(raw: &str) -> Option<Persist> {
+    let p = normalize_path(raw);
+    let lower = p.to_ascii_lowercase();
+    let name = file_name(&lower);
+    if matches!(name, ".bashrc" | ".bash_profile" | ".bash_login" | ".profile" | ".zshrc" | ".zprofile" | ".zshenv" | ".zlogin" | ".kshrc" | ".cshrc" | ".tcshrc" | ".bash_logout" | ".inputrc")
+        || lower.contains(".config/fish/config.fish")
+        || lower.starts_with("/etc/profile")
+        || matches!(lower.as_str(), "/etc/bash.bashrc" | "/etc/bashrc" | "/etc/zshrc" | "/etc/zsh/zshrc" | "/etc/environment" | "/etc/zprofile")
+    {
+        return Some(Persist::ShellRc);
+    }
+    if lower.starts_with("/etc/cron") || lower.starts_with("/var/spool/cron") || lower.starts_with("/etc/anacrontab") || lower.starts_with("/var/spool/at") || lower.starts_with("/etc/periodic") {
+        return Some(Persist::Scheduler);
+    }
+    if lower.starts_with("/etc/systemd/") || lower.starts_with("/lib/systemd/") || lower.starts_with("/usr/lib/systemd/") || lower.contains(".config/systemd/")
+        || lower.starts_with("/etc/init.d") || lower.starts_with("/etc/init/") || lower.starts_with("/etc/rc.") || lower.starts_with("/etc/rc.local")
+        || lower.contains("library/launchagents") || lower.contains("library/launchdaemons") || lower.contains("library/startupitems")
+        || lower.contains(".config/autostart") || lower.starts_with("/etc/xdg/autostart") || lower.starts_with("/etc/update-motd.d")
+        || lower.starts_with("/etc/udev/rules.d") || lower.starts_with("/etc/modules-load.d") || lower.starts_with("/etc/apt/apt.conf.d")
+        || lower.starts_with("/etc/emond.d") || lower.contains("/loginwindow") || name == ".xinitrc" || name == ".xsession"
+    {
+        return Some(Persist::Service);
+    }
+    if lower.contains(".ssh/authorized_keys") || lower.ends_with(".ssh/rc") || lower.starts_with("/etc/ssh/sshd_config") {
+        return Some(Persist::AuthorizedKeys);
+    }
+    if lower.contains(".git/hooks") || lower.contains(".husky/") {
+        return Some(Persist::GitHook);
+    }
+    if lower == "/etc/ld.so.preload" || lower.starts_with("/etc/ld.so.conf") {
+        return Some(Persist::Preload);
+    }
+    if lower.starts_with("/etc/pam.d") || lower.starts_with("/etc/sudoers") || matches!(lower.as_str(), "/etc/passwd" | "/etc/shadow" | "/etc/group" | "/etc/gshadow") || lower.starts_with("/etc/security/") {
+        return Some(Persist::Auth);
+    }
+    if matches!(name, "airlock.toml" | ".airlock.toml") || lower.starts_with("/etc/airlock") || lower.contains(".claude/settings") || lower.starts_with("/etc/claude-code")
+        || lower.contains(".codex/hooks.json") || lower.contains(".codex/config.toml") || lower.starts_with("/etc/codex") || lower.contains(".gemini/settings.json")
+    {
+        return Some(Persist::AgentPolicy);
+    }
+    None
+}
+
+/// Programs that only read or inspect their file arguments.
+pub fn is_reader(base: &str) -> bool {
+    matches!(
+        base,
+        "cat" | "less" | "more" | "head" | "tail" | "grep" | "egrep" | "fgrep" | "rg" | "ls" | "stat" | "file" | "wc" | "test" | "["
+            | "diff" | "cmp" | "md5sum" | "sha1sum" | "sha256sum" | "bat" | "view" | "readlink" | "realpath" | "du" | "find" | "tree"
+            | "lsattr" | "getfacl" | "strings" | "hexdump" | "xxd" | "od" | "nl" | "sort" | "uniq" | "cut" | "awk" | "sed" | "jq" | "yq"
+    )
+}
+
+/// A network destination in an argument (URL, `user@host:path`, bare host for nc), with its host.
+pub fn url_host(arg: &str) -> Option<String> {
+    let a = arg.trim();
+    if let Some((scheme, rest)) = a.split_once("://") {
+        if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') {
+            return None;
+        }
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let hostport = authority.rsplit('@').next().unwrap_or(authority);
+        let host = if let Some(stripped) = hostport.strip_prefix('[') {
+            stripped.split(']').next().unwrap_or("")
+        } else {
+            hostport.split(':').next().unwrap_or("")
+        };
+        return (!host.is_empty()).then(|| host.to_ascii_lowercase());
+    }
+    None
+}
+
+/// Hosts that are this machine.
+pub fn is_local_host(host: &str) -> bool {
+    matches!(host, "localhost" | "127.0.0.1" | "::1" | "0.0.0.0") || host.starts_with("127.")
+}

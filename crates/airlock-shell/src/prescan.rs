@@ -1,0 +1,75 @@
+//! Cheap checks before parsing: size and nesting, so hostile input can neither
+//! exhaust the parser's stack nor take long.
+
+use airlock_config::Policy;
+use airlock_protocol::{Finding, Span};
+
+/// Larger command lines are not parsed (an agent's command is rarely over a few KiB).
+pub const MAX_INPUT_BYTES: usize = 256 * 1024;
+/// Deeper nesting of `$(`, `(`, `{`, `` ` `` is not parsed.
+pub const MAX_NESTING: usize = 64;
+
+pub fn check(command: &str, policy: &Policy) -> Result<(), Finding> {
+    if command.len() > MAX_INPUT_BYTES {
+        return Err(crate::unparseable(
+            "PAR002",
+            format!("command is {} bytes, over the {} byte limit airlock analyses; too large to judge", command.len(), MAX_INPUT_BYTES),
+            Span::new(0, 0),
+            policy.unparseable,
+        ));
+    }
+    if command.contains('\0') {
+        return Err(crate::unparseable("PAR002", "command contains a NUL byte, which no shell passes through".into(), Span::new(0, 0), policy.unparseable));
+    }
+    let depth = max_nesting(command);
+    if depth > MAX_NESTING {
+        return Err(crate::unparseable(
+            "PAR002",
+            format!("command nests {depth} levels deep (limit {MAX_NESTING}); too deeply nested to judge"),
+            Span::new(0, command.len().min(64)),
+            policy.unparseable,
+        ));
+    }
+    Ok(())
+}
+
+/// Upper bound of bracket nesting, ignoring single-quoted text.
+fn max_nesting(s: &str) -> usize {
+    let mut depth: usize = 0;
+    let mut max = 0;
+    let mut in_single = false;
+    let mut backticks = 0usize;
+    let mut prev = '\0';
+    for c in s.chars() {
+        if in_single {
+            if c == '\'' {
+                in_single = false;
+            }
+            prev = c;
+            continue;
+        }
+        match c {
+            '\'' if prev != '\\' => in_single = true,
+            '(' | '{' if prev != '\\' => depth += 1,
+            ')' | '}' if prev != '\\' => depth = depth.saturating_sub(1),
+            '`' if prev != '\\' => backticks += 1,
+            _ => {}
+        }
+        max = max.max(depth + backticks / 2);
+        prev = c;
+    }
+    max
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting() {
+        assert_eq!(max_nesting("echo $(a $(b))"), 2);
+        assert_eq!(max_nesting("echo '((((('"), 0);
+        let deep = "$(".repeat(10_000) + &")".repeat(10_000);
+        assert!(max_nesting(&deep) > MAX_NESTING);
+    }
+}

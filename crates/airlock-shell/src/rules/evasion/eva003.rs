@@ -1,0 +1,36 @@
+use crate::analysis::Analysis;
+use crate::rules::{at_cmd, RuleMeta};
+use airlock_protocol::{Category, Decision, Finding, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "EVA003",
+    name: "hiding-or-timestomping",
+    category: Category::Evasion,
+    severity: Severity::Medium,
+    decision: Decision::Ask,
+    summary: "Files are hidden or made immutable (`chattr +i`, `chflags hidden`/`uchg`, `setfile -a V`) or their timestamps are forged \
+              (`touch -r`/`-t`/`-d` on files outside the project).",
+    why: "Hiding files and forging their times defeats the person and the tools that look for what changed.",
+    instead: "Leave file attributes and times to the build tools.",
+    references: &["ATT&CK T1564.001", "ATT&CK T1070.006", "ATT&CK T1222.002"],
+    flags: &["chattr +i /etc/resolv.conf", "chflags hidden /tmp/x", "setfile -a V /tmp/evil", "touch -r /bin/ls /usr/local/bin/x"],
+    passes: &["touch README.md", "lsattr file", "chattr -i ./build/out", "touch -d '2 hours ago' ./test/fixture.txt"],
+};
+
+pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
+    for cmd in &a.cmds {
+        let Some(base) = cmd.base() else { continue };
+        let texts: Vec<&str> = cmd.arg_texts().collect();
+        let outside = texts.iter().filter(|t| !t.starts_with('-')).any(|t| t.starts_with('/') && !t.starts_with("/tmp/"));
+        let hit = match base {
+            "chattr" => texts.iter().any(|t| t.starts_with('+') && (t.contains('i') || t.contains('a'))),
+            "chflags" => texts.iter().any(|t| matches!(*t, "hidden" | "uchg" | "schg" | "uappnd")),
+            "setfile" | "SetFile" => texts.iter().any(|t| t.contains('V') || t.contains('I')),
+            "touch" => outside && texts.iter().any(|t| matches!(*t, "-r" | "-t" | "-d" | "--reference" | "--date") || t.starts_with("--reference=") || t.starts_with("--date=") || (t.starts_with('-') && !t.starts_with("--") && (t.contains('r') || t.contains('t')))),
+            _ => false,
+        };
+        if hit {
+            out.push(at_cmd(a, m, cmd, format!("hides files or forges their timestamps with `{base}`")));
+        }
+    }
+}

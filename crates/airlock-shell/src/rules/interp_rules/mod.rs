@@ -1,0 +1,3 @@
+//! Rules over inline interpreter code (`python -c`, `node -e`, `perl -e`, here-documents).
+pub mod int001;
+pub mod int002;

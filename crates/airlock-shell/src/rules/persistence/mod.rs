@@ -1,0 +1,38 @@
+//! Rules over code planted to run later: startup files, schedulers, services, keys, hooks, preloads, policy files.
+pub mod per001;
+pub mod per002;
+pub mod per003;
+pub mod per004;
+pub mod per005;
+pub mod pol001;
+
+use crate::analysis::Analysis;
+use crate::facts::{self, Persist};
+use crate::ir::Cmd;
+use crate::rules::util;
+
+/// Every (command, path) where a command writes a path of the given persistence kind.
+pub(crate) fn writes_to<'a>(a: &'a Analysis, kinds: &'a [Persist]) -> impl Iterator<Item = (&'a Cmd, String)> + 'a {
+    a.cmds.iter().flat_map(move |c| {
+        let mut hits: Vec<(&Cmd, String)> = util::written_paths(c)
+            .into_iter()
+            .filter_map(|arg| {
+                let t = arg.text();
+                let t = t.split_once('=').filter(|(k, _)| !k.contains('/')).map(|(_, v)| v).unwrap_or(t);
+                facts::persistence_path(t).filter(|k| kinds.contains(k)).map(|_| (c, t.to_string()))
+            })
+            .collect();
+        // Interpreter code that opens such a path for writing.
+        if let Some(code) = crate::interp::inline_code(c) {
+            let f = crate::interp::scan(&code.text);
+            if f.writes_files {
+                for tok in code.text.split(|ch: char| ch.is_whitespace() || matches!(ch, '"' | '\'' | '(' | ')' | ',')) {
+                    if facts::persistence_path(tok).is_some_and(|k| kinds.contains(&k)) {
+                        hits.push((c, tok.to_string()));
+                    }
+                }
+            }
+        }
+        hits
+    })
+}

@@ -1,0 +1,5 @@
+//! Rules over shells: reverse and bind shells, shells spawned through other programs, interactive shells.
+pub mod rev001;
+pub mod rev002;
+pub mod she001;
+pub mod she002;

@@ -1,0 +1,44 @@
+use crate::analysis::Analysis;
+use crate::facts;
+use crate::rules::{at_cmd, RuleMeta};
+use airlock_protocol::{Category, Decision, Finding, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SHE001",
+    name: "shell-through-program",
+    category: Category::ShellEscape,
+    severity: Severity::High,
+    decision: Decision::Ask,
+    summary: "A program other than a shell is made to start a shell: a shell path as its argument or option value \
+              (`aa-exec /bin/sh`, `vim -c ':!/bin/sh'`, `find . -exec /bin/sh \\;`), or code in its arguments that calls one \
+              (`awk 'BEGIN {system(\"/bin/sh\")}'`).",
+    why: "Spawning a shell through another binary escapes restrictions placed on shells (allowlists, sudo rules, restricted shells) \
+          and hides what runs next from the tool call that a person reviewed.",
+    instead: "Run the command you need directly, so it can be judged.",
+    references: &["CWE-78", "ATT&CK T1059.004", "GTFOBins"],
+    flags: &["aa-exec /bin/sh", "vim -c ':!/bin/sh'", "awk 'BEGIN {system(\"/bin/sh\")}'", "setarch $(arch) /bin/sh", "ksu -q -e /bin/bash"],
+    passes: &["ls -l /bin/sh", "which bash", "chsh --help", "file /bin/bash", "readlink -f /bin/sh"],
+};
+
+const SHELL_PATHS: &[&str] = &["/bin/sh", "/bin/bash", "/bin/dash", "/bin/zsh", "/bin/ksh", "/bin/csh", "/bin/tcsh", "/bin/ash", "/bin/mksh", "/usr/bin/sh", "/usr/bin/bash", "/usr/bin/zsh", "/usr/bin/dash", "/bin/busybox"];
+
+pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
+    for cmd in &a.cmds {
+        let Some(base) = cmd.base() else { continue };
+        if facts::is_shell(base) || lookup_only(base) || matches!(base, "echo" | "printf" | "grep" | "sed" | "ln" | "cp" | "chsh" | "usermod" | "useradd") {
+            continue;
+        }
+        let hit = cmd.args.iter().find(|x| {
+            let t = x.text();
+            SHELL_PATHS.iter().any(|s| t == *s || t.contains(&format!("{s} ")) || t.contains(&format!("{s}\"")) || t.contains(&format!("{s}'")) || t.contains(&format!("!{s}")) || t.ends_with(s) && t.contains('='))
+                || (t.contains("system(") || t.contains("exec(") || t.contains("spawn(")) && (t.contains("\"sh\"") || t.contains("'sh'") || t.contains("\"bash\"") || t.contains("sh -i"))
+        });
+        if let Some(h) = hit {
+            out.push(at_cmd(a, m, cmd, format!("makes `{base}` start a shell (`{}`)", crate::words::snippet(h.text(), 60))));
+        }
+    }
+}
+
+fn lookup_only(base: &str) -> bool {
+    matches!(base, "ls" | "stat" | "file" | "which" | "whereis" | "type" | "readlink" | "realpath" | "test" | "[" | "dpkg" | "rpm" | "ldd" | "nm" | "objdump" | "strings" | "sha256sum" | "md5sum" | "du" | "command" | "update-alternatives")
+}

@@ -1,0 +1,3 @@
+//! Rules over where packages come from.
+pub mod sup001;
+pub mod sup002;
