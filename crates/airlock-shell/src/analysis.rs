@@ -70,8 +70,8 @@ pub struct Analysis<'a> {
 fn non_reading(base: &str) -> bool {
     matches!(
         base,
-        "ls" | "stat" | "test" | "[" | "file" | "du" | "readlink" | "realpath" | "chmod" | "chown" | "chgrp" | "mkdir" | "touch"
-            | "rm" | "rmdir" | "cd" | "ln" | "echo" | "lsattr" | "wc" | "find" | "basename" | "dirname" | "shred" | "unlink" | "srm"
+"ls" | "stat" | "test" | "[" | "du" | "readlink" | "realpath" | "chmod" | "chown" | "chgrp" | "mkdir" | "touch"
+            | "rm" | "rmdir" | "cd" | "ln" | "echo" | "file" | "lsattr" | "wc" | "find" | "basename" | "dirname" | "shred" | "unlink" | "srm"
             | "chattr" | "chflags" | "setfacl" | "getfacl" | "ssh-keygen" | "ssh-add" | "ssh" | "exa" | "eza" | "tree" | "git"
     )
 }
@@ -165,7 +165,25 @@ impl<'a> Analysis<'a> {
 /// What one command reads by itself.
 fn own_reads(cmd: &Cmd, files: &HashMap<String, Taint>) -> Taint {
     let mut t = Taint::default();
-    let Some(base) = cmd.base() else { return t };
+    // System secrets named anywhere inside any word (`-C 'Include /etc/shadow'`, `file:///etc/shadow`,
+    // a here-document), by any program that does more than look at names.
+    if !cmd.base().is_some_and(facts::is_lookup) {
+        let words = cmd.args.iter().chain(cmd.wrapper_args.iter()).chain(cmd.env.iter().map(|(_, a)| a)).chain(cmd.redirects.iter().map(|r| &r.target));
+        for w in words {
+            for tok in facts::path_tokens(w.text()) {
+                if facts::secret_path(tok) == Some(Secret::SystemSecret) {
+                    t.add(kind::SYSTEM_SECRET, tok.to_string());
+                }
+            }
+        }
+    }
+    let Some(base) = cmd.base() else {
+        // `< file` with no command still reads the file (zsh prints it).
+        for r in cmd.redirects.iter().filter(|r| r.is_input()) {
+            mark_path(&mut t, r.target.text());
+        }
+        return t;
+    };
     let texts: Vec<&str> = cmd.arg_texts().collect();
     if facts::is_env_dump(base, &texts) {
         t.add(kind::ENV, format!("the environment (`{base}`)"));

@@ -39,7 +39,6 @@ const WRAPPERS: &[Wrapper] = &[
     Wrapper { names: &["systemd-run"], value_opts: &["-p", "--property", "-u", "--unit", "-E", "--setenv", "--uid", "--gid", "--working-directory", "--on-calendar", "--on-active", "--slice", "-M", "--machine"], positionals: 0 },
     Wrapper { names: &["xargs"], value_opts: &["-I", "-n", "-L", "-P", "-s", "-d", "-E", "-a", "--max-args", "--max-lines", "--max-procs", "--delimiter", "--arg-file", "--max-chars", "--eof", "--replace", "--process-slot-var"], positionals: 0 },
     Wrapper { names: &["busybox", "toybox"], value_opts: &[], positionals: 0 },
-    Wrapper { names: &["watch"], value_opts: &["-n", "-d", "--interval", "--differences"], positionals: 0 },
     Wrapper { names: &["flock"], value_opts: &["-w", "-E", "--timeout", "--conflict-exit-code"], positionals: 1 },
 ];
 
@@ -100,6 +99,16 @@ fn peel(cmd: &Cmd) -> Option<Cmd> {
     }
     if rest.is_empty() {
         return match base {
+            // With no command these start an interactive shell.
+            "chroot" | "unshare" | "nsenter" | "runuser" | "firejail" =>
+            {
+                let mut inner = cmd.clone();
+                inner.name = Some("sh".into());
+                inner.args.clear();
+                inner.wrapper_args = cmd.args.clone();
+                inner.wrappers.push(base.to_string());
+                Some(inner)
+            }
             // `sudo -s` / `sudo -i` with no command: an interactive root shell.
             "sudo" if cmd.arg_texts().any(|a| a == "-s" || a == "-i" || a == "--shell" || a == "--login") => {
                 let mut inner = cmd.clone();
@@ -116,6 +125,7 @@ fn peel(cmd: &Cmd) -> Option<Cmd> {
     let name_arg = rest.remove(0);
     inner.name = name_arg.value.clone();
     inner.name_arg = name_arg;
+    inner.wrapper_args.extend(cmd.args.iter().take(i).cloned());
     inner.args = rest;
     inner.env.extend(env);
     inner.wrappers.push(base.to_string());
@@ -150,6 +160,20 @@ fn joined_command(cmd: &Cmd) -> Option<(String, bool)> {
     let base = cmd.base()?;
     let words: Vec<&Arg> = match base {
         "eval" => cmd.args.iter().collect(),
+        "watch" => {
+            let value_opts = ["-n", "--interval", "-d"];
+            let mut i = 0;
+            while let Some(a) = cmd.args.get(i) {
+                let t = a.text();
+                if t.starts_with('-') {
+                    i += if value_opts.contains(&t) { 2 } else { 1 };
+                    continue;
+                }
+                break;
+            }
+            cmd.args.iter().skip(i).collect()
+        }
+        "trap" => cmd.args.iter().take(1).collect(),
         "ssh" => {
             let value_opts = ["-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e", "-m", "-O", "-Q", "-S", "-w", "-B", "-I"];
             let mut i = 0;

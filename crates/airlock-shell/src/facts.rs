@@ -2,7 +2,7 @@
 //! program's base name and on normalized path text.
 
 pub fn is_shell(base: &str) -> bool {
-    matches!(base, "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh" | "ash" | "fish" | "csh" | "tcsh" | "yash" | "posh" | "rbash" | "pwsh" | "powershell")
+    matches!(base, "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh" | "ash" | "fish" | "csh" | "tcsh" | "yash" | "posh" | "rbash" | "pwsh" | "powershell" | "elvish" | "nu" | "xonsh" | "oksh" | "loksh")
 }
 
 /// Script interpreters whose inline code the analysis reads.
@@ -20,6 +20,9 @@ pub fn interpreter_lang(base: &str) -> Option<&'static str> {
         "tclsh" | "wish" | "expect" => "tcl",
         "osascript" => "applescript",
         "jjs" | "jshell" | "jrunscript" => "java",
+        "julia" => "julia",
+        "octave" | "octave-cli" | "matlab" => "octave",
+        "bpftrace" => "bpftrace",
         "gdb" => "gdb",
         _ => return None,
     })
@@ -32,7 +35,8 @@ pub fn is_network_client(base: &str) -> bool {
         "curl" | "wget" | "nc" | "ncat" | "netcat" | "socat" | "ssh" | "scp" | "sftp" | "rsync" | "ftp" | "tftp" | "telnet"
             | "lftp" | "aria2c" | "http" | "https" | "xh" | "smbclient" | "rclone" | "restic" | "s3cmd" | "gsutil" | "azcopy"
             | "openssl" | "gnutls-cli" | "whois" | "finger" | "sendmail" | "mail" | "mailx" | "mutt" | "irssi" | "cadaver"
-            | "urlget" | "wput" | "axel" | "fetch" | "httpie" | "websocat" | "ncftp" | "sshpass" | "torsocks"
+            | "urlget" | "wput" | "axel" | "fetch" | "httpie" | "websocat" | "ncftp" | "sshpass" | "torsocks" | "rlogin" | "rsh" | "rcp"
+            | "rexec" | "lwp-download" | "lwp-request" | "GET" | "POST" | "tnftp" | "cloudflared" | "ngrok"
     ) || is_dns_tool(base)
 }
 
@@ -78,7 +82,11 @@ pub enum Secret {
 pub fn normalize_path(p: &str) -> String {
     let p = p.trim_matches(|c| c == '"' || c == '\'');
     let p = p.strip_prefix('@').unwrap_or(p); // curl -d @file
-    let mut s = p.replace("//", "/");
+    let p = p.strip_prefix("file://").unwrap_or(p);
+    let mut s = p.to_string();
+    while s.contains("//") {
+        s = s.replace("//", "/");
+    }
     for prefix in ["/root/", "/var/root/"] {
         if let Some(rest) = s.strip_prefix(prefix) {
             s = format!("~/{rest}");
@@ -165,7 +173,7 @@ pub fn persistence_path(raw: &str) -> Option<Persist> {
     let p = normalize_path(raw);
     let lower = p.to_ascii_lowercase();
     let name = file_name(&lower);
-    if matches!(name, ".bashrc" | ".bash_profile" | ".bash_login" | ".profile" | ".zshrc" | ".zprofile" | ".zshenv" | ".zlogin" | ".kshrc" | ".cshrc" | ".tcshrc" | ".bash_logout" | ".inputrc")
+    if matches!(name, ".shrc" | ".mkshrc" | ".bashrc" | ".bash_profile" | ".bash_login" | ".profile" | ".zshrc" | ".zprofile" | ".zshenv" | ".zlogin" | ".kshrc" | ".cshrc" | ".tcshrc" | ".bash_logout" | ".inputrc")
         || lower.contains(".config/fish/config.fish")
         || lower.starts_with("/etc/profile")
         || matches!(lower.as_str(), "/etc/bash.bashrc" | "/etc/bashrc" | "/etc/zshrc" | "/etc/zsh/zshrc" | "/etc/environment" | "/etc/zprofile")
@@ -210,7 +218,7 @@ pub fn is_reader(base: &str) -> bool {
         base,
         "cat" | "less" | "more" | "head" | "tail" | "grep" | "egrep" | "fgrep" | "rg" | "ls" | "stat" | "file" | "wc" | "test" | "["
             | "diff" | "cmp" | "md5sum" | "sha1sum" | "sha256sum" | "bat" | "view" | "readlink" | "realpath" | "du" | "find" | "tree"
-            | "lsattr" | "getfacl" | "strings" | "hexdump" | "xxd" | "od" | "nl" | "sort" | "uniq" | "cut" | "awk" | "sed" | "jq" | "yq"
+            | "lsattr" | "getfacl" | "strings" | "nl" | "sort" | "uniq" | "cut" | "jq" | "yq" | "source" | "." | "which" | "zcat" | "zless"
     )
 }
 
@@ -236,4 +244,22 @@ pub fn url_host(arg: &str) -> Option<String> {
 /// Hosts that are this machine.
 pub fn is_local_host(host: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "::1" | "0.0.0.0") || host.starts_with("127.")
+}
+
+/// Programs that only look at names or metadata of the paths they are given.
+pub fn is_lookup(base: &str) -> bool {
+    matches!(base, "ls" | "stat" | "test" | "[" | "[[" | "du" | "readlink" | "realpath" | "lsattr" | "getfacl" | "dirname" | "basename" | "which" | "whereis" | "type" | "exa" | "eza" | "tree" | "namei")
+}
+
+/// Path-like tokens inside a word: `Include /etc/shadow`, `file:///etc/shadow`, `open:/etc/cron.d/x,creat`, `--out=/x`.
+pub fn path_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '=' | ',' | '(' | ')' | '{' | '}' | '<' | '>' | ';' | '|' | '`' | '[' | ']'))
+        .flat_map(|t| {
+            // `file:///x`, `open:/x`, `man:/x`: the part after a scheme-like prefix.
+            match t.find(":/") {
+                Some(i) if i > 0 => vec![t, t.get(i + 1..).unwrap_or("")],
+                _ => vec![t],
+            }
+        })
+        .filter(|t| t.starts_with('/') || t.starts_with('~') || t.starts_with("./") || t.starts_with(".env") || t.starts_with('.'))
 }

@@ -97,6 +97,8 @@ pub struct Cmd {
     pub pipe: Option<PipePos>,
     /// Wrappers that were peeled off (`sudo`, `timeout`, `xargs`, ...).
     pub wrappers: Vec<String>,
+    /// The wrappers' own arguments (`strace -o FILE`, `systemd-run --on-calendar X`).
+    pub wrapper_args: Vec<Arg>,
     /// The command whose substitution or string this one came from.
     pub parent: Option<usize>,
     /// How many re-parse levels deep.

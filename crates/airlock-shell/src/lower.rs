@@ -351,6 +351,7 @@ impl Lowerer {
             origin: f.origin,
             pipe,
             wrappers: Vec::new(),
+            wrapper_args: Vec::new(),
             parent: f.parent,
             depth: f.depth,
             background,

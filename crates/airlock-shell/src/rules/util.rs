@@ -33,39 +33,56 @@ pub fn stdout_file(cmd: &Cmd) -> Option<&Arg> {
         .map(|r| &r.target)
 }
 
-/// Paths a command writes: output redirections and the destinations of writing programs.
-pub fn written_paths(cmd: &Cmd) -> Vec<&Arg> {
-    let mut out: Vec<&Arg> = cmd
+/// Paths a command writes: output redirections, the destinations of writing programs, and for
+/// other programs (`hashcat -o X`, `socat ... open:X,creat`, `sed 's/a/b/w X'`) any sensitive
+/// location named inside their words.
+pub fn written_paths(cmd: &Cmd) -> Vec<String> {
+    let mut out: Vec<String> = cmd
         .redirects
         .iter()
         .filter(|r| r.is_output() && !matches!(r.target.text(), "/dev/null" | "/dev/stdout" | "/dev/stderr"))
-        .map(|r| &r.target)
+        .map(|r| r.target.text().to_string())
         .collect();
     let Some(base) = cmd.base() else { return out };
     let operands: Vec<&Arg> = cmd.args.iter().filter(|a| !a.text().starts_with('-')).collect();
+    let texts: Vec<&str> = cmd.arg_texts().collect();
     match base {
-        "tee" | "truncate" | "touch" => out.extend(operands),
-        "cp" | "mv" | "install" | "ln" | "rsync" | "ditto" | "rename" => {
+        "tee" | "truncate" | "touch" => out.extend(operands.iter().map(|a| a.text().to_string())),
+        "cp" | "mv" | "install" | "ln" | "rsync" | "ditto" | "rename" | "gcp" => {
             if let Some(t) = cmd.option_value(&["-t", "--target-directory"]) {
-                out.push(t);
+                out.push(t.text().to_string());
             } else if let Some(last) = operands.last() {
-                out.push(last);
+                out.push(last.text().to_string());
             }
         }
-        "sed" | "perl" if cmd.arg_texts().any(|t| t == "-i" || t.starts_with("-i") || t == "--in-place" || (t.starts_with('-') && t.contains('i') && base == "perl")) => {
-            out.extend(operands.into_iter().skip(1))
-        }
-        "dd" => out.extend(cmd.args.iter().filter(|a| a.text().starts_with("of="))),
+        "dd" => out.extend(texts.iter().filter_map(|t| t.strip_prefix("of=")).map(str::to_string)),
         "curl" | "wget" => {
             if let Some(o) = cmd.option_value(&["-o", "--output", "-O", "--output-document"]) {
-                out.push(o);
+                out.push(o.text().to_string());
             }
         }
-        _ if !facts::is_reader(base) => {
-            // Any other program given a sensitive path may write it (`hashcat -o`, `exiftool --filename`).
-            out.extend(cmd.args.iter().filter(|a| facts::persistence_path(a.text().split_once('=').map(|(_, v)| v).unwrap_or(a.text())).is_some()));
+        "find" if !texts.iter().any(|t| t.starts_with("-fprint") || t.starts_with("-fls") || t.starts_with("-exec") || t.starts_with("-ok") || *t == "-delete") => {}
+        _ if facts::is_reader(base) || facts::is_lookup(base) || facts::is_shell(base) => {}
+        _ => {
+            for w in cmd.args.iter().chain(cmd.wrapper_args.iter()) {
+                for tok in facts::path_tokens(w.text()) {
+                    if facts::persistence_path(tok).is_some() {
+                        out.push(tok.to_string());
+                    }
+                }
+            }
         }
-        _ => {}
+    }
+    // Wrappers that write files themselves (`strace -o FILE`, `time -o FILE`).
+    if cmd.wrappers.iter().any(|w| matches!(w.as_str(), "strace" | "ltrace" | "time")) {
+        let mut it = cmd.wrapper_args.iter();
+        while let Some(a) = it.next() {
+            if a.text() == "-o" {
+                if let Some(v) = it.next() {
+                    out.push(v.text().to_string());
+                }
+            }
+        }
     }
     out
 }

@@ -36,7 +36,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         {
             Some(format!("wipes or repartitions a disk with `{base}`"))
         } else {
-            util::written_paths(cmd).iter().find(|p| is_block_device(p.text())).map(|p| format!("writes into the disk device {}", p.text()))
+            util::written_paths(cmd).iter().find(|p| is_block_device(p)).map(|p| format!("writes into the disk device {p}"))
         };
         if let Some(msg) = msg {
             out.push(at_cmd(a, m, cmd, msg));

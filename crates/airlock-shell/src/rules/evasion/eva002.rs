@@ -43,7 +43,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "sysctl" if all.contains("kernel.randomize_va_space=0") || all.contains("kernel.yama.ptrace_scope=0") => Some("weakens kernel protections"),
             _ => None,
         };
-        let log_write = util::written_paths(cmd).iter().any(|p| is_log(p.text())) && !cmd.redirects.iter().any(|r| r.op == crate::ir::RedirOp::Append);
+        let log_write = util::written_paths(cmd).iter().any(|p| is_log(p)) && !cmd.redirects.iter().any(|r| r.op == crate::ir::RedirOp::Append);
         if let Some(msg) = msg.or(log_write.then_some("overwrites system logs")) {
             out.push(at_cmd(a, m, cmd, msg.to_string()));
         }

@@ -16,10 +16,9 @@ pub(crate) fn writes_to<'a>(a: &'a Analysis, kinds: &'a [Persist]) -> impl Itera
     a.cmds.iter().flat_map(move |c| {
         let mut hits: Vec<(&Cmd, String)> = util::written_paths(c)
             .into_iter()
-            .filter_map(|arg| {
-                let t = arg.text();
-                let t = t.split_once('=').filter(|(k, _)| !k.contains('/')).map(|(_, v)| v).unwrap_or(t);
-                facts::persistence_path(t).filter(|k| kinds.contains(k)).map(|_| (c, t.to_string()))
+            .filter_map(|t| {
+                let v = t.split_once('=').filter(|(k, _)| !k.contains('/')).map(|(_, v)| v.to_string()).unwrap_or(t);
+                facts::persistence_path(&v).filter(|k| kinds.contains(k)).map(|_| (c, v))
             })
             .collect();
         // Interpreter code that opens such a path for writing.

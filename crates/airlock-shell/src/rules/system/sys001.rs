@@ -27,7 +27,6 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let texts: Vec<&str> = cmd.arg_texts().collect();
         let written = util::written_paths(cmd)
             .into_iter()
-            .map(|p| p.text().to_string())
             .chain(if facts::is_reader(base) || matches!(base, "ls" | "cd" | "which" | "stat") { Vec::new() } else { sed_like(cmd) })
             .find(|p| SYSTEM.iter().any(|s| p.starts_with(s)) && facts::persistence_path(p).is_none() && !p.starts_with("/usr/local/src") && !p.starts_with("/dev/"));
         let msg = if let Some(p) = written {
