@@ -13,9 +13,9 @@ mod evasion;
 mod exfil;
 mod interp_rules;
 mod obfuscation;
-mod persistence;
+pub(crate) mod persistence;
 mod privilege;
-mod rce;
+pub(crate) mod rce;
 mod secrets;
 mod shells;
 mod supply;
@@ -61,13 +61,16 @@ pub static REGISTRY: &[Rule] = &[
     Rule { meta: &secrets::sec003::META, check: secrets::sec003::check },
     Rule { meta: &secrets::sec004::META, check: secrets::sec004::check },
     Rule { meta: &secrets::sec005::META, check: secrets::sec005::check },
+    Rule { meta: &secrets::sec006::META, check: secrets::sec006::check },
     Rule { meta: &rce::rce001::META, check: rce::rce001::check },
     Rule { meta: &rce::rce002::META, check: rce::rce002::check },
     Rule { meta: &rce::rce003::META, check: rce::rce003::check },
+    Rule { meta: &rce::rce004::META, check: rce::rce004::check },
     Rule { meta: &shells::rev001::META, check: shells::rev001::check },
     Rule { meta: &shells::rev002::META, check: shells::rev002::check },
     Rule { meta: &shells::she001::META, check: shells::she001::check },
     Rule { meta: &shells::she002::META, check: shells::she002::check },
+    Rule { meta: &shells::she003::META, check: shells::she003::check },
     Rule { meta: &interp_rules::int001::META, check: interp_rules::int001::check },
     Rule { meta: &interp_rules::int002::META, check: interp_rules::int002::check },
     Rule { meta: &persistence::per001::META, check: persistence::per001::check },

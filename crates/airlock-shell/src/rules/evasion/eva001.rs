@@ -45,5 +45,5 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
 }
 
 fn hist_var(k: &str, v: &str) -> bool {
-    matches!(k, "HISTFILE" if v == "/dev/null" || v.is_empty()) || (matches!(k, "HISTSIZE" | "HISTFILESIZE" | "SAVEHIST") && v == "0") || (k == "HISTCONTROL" && v.contains("ignoreboth") && false)
+    matches!(k, "HISTFILE" if v == "/dev/null" || v.is_empty()) || (matches!(k, "HISTSIZE" | "HISTFILESIZE" | "SAVEHIST") && v == "0") || (k == "HISTCONTROL" && (v.contains("ignoreboth") || v.contains("ignorespace")))
 }

@@ -52,6 +52,11 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "aws" => texts.contains(&"s3") && texts.iter().any(|t| matches!(*t, "cp" | "sync" | "mv")) && texts.last().is_some_and(|t| t.starts_with("s3://")),
             "gsutil" => texts.iter().any(|t| matches!(*t, "cp" | "rsync" | "mv")) && texts.last().is_some_and(|t| t.starts_with("gs://")),
             "gh" => texts.first() == Some(&"gist") && texts.get(1) == Some(&"create"),
+            "ssh" => cmd.pipe.is_some_and(|p| p.index > 0) || cmd.redirects.iter().any(|r| r.op == RedirOp::Read),
+            "ftp" | "sftp" | "lftp" | "tftp" | "ncftp" => {
+                cmd.redirects.iter().any(|r| matches!(r.op, RedirOp::HereDoc | RedirOp::HereString) && r.target.text().split_whitespace().any(|w| matches!(w, "put" | "mput" | "send")))
+                    || texts.iter().any(|t| t.contains("put "))
+            }
             _ => false,
         };
         if !uploads {

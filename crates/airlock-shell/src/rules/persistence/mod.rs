@@ -13,7 +13,12 @@ use crate::rules::util;
 
 /// Every (command, path) where a command writes a path of the given persistence kind.
 pub(crate) fn writes_to<'a>(a: &'a Analysis, kinds: &'a [Persist]) -> impl Iterator<Item = (&'a Cmd, String)> + 'a {
-    a.cmds.iter().flat_map(move |c| {
+    a.cmds.iter().flat_map(move |c| writes_to_one(c, kinds))
+}
+
+/// Where one command writes a path of the given persistence kinds.
+pub(crate) fn writes_to_one<'a>(c: &'a Cmd, kinds: &[Persist]) -> Vec<(&'a Cmd, String)> {
+    {
         let mut hits: Vec<(&Cmd, String)> = util::written_paths(c)
             .into_iter()
             .filter_map(|t| {
@@ -33,5 +38,5 @@ pub(crate) fn writes_to<'a>(a: &'a Analysis, kinds: &'a [Persist]) -> impl Itera
             }
         }
         hits
-    })
+    }
 }

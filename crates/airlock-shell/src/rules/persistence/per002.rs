@@ -34,6 +34,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "systemd-run" => (texts.iter().any(|t| t.starts_with("--on-")), true),
             _ => (false, false),
         };
+        let (hit, ask) = if cmd.wrappers.iter().any(|w| w == "systemd-run") { (true, true) } else { (hit, ask) };
         if hit {
             let mut f = at_cmd(a, m, cmd, format!("schedules or enables code to run later with `{base}`"));
             if ask {

@@ -34,11 +34,22 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "useradd" | "adduser" | "usermod" | "userdel" | "groupadd" | "groupmod" | "gpasswd" | "passwd" | "chpasswd" | "newusers" | "chsh" | "vipw" | "visudo" => {
                 (!texts.iter().any(|t| matches!(*t, "--help" | "-S" | "--status"))).then(|| format!("changes system accounts with `{base}`"))
             }
-            "dscl" | "sysadminctl" => texts.iter().any(|t| t.contains("create") || t.contains("addUser") || t.contains("append") || t.contains("passwd")).then(|| format!("changes system accounts with `{base}`")),
+            "pw" if texts.first().is_some_and(|t| t.starts_with("user") || t.starts_with("group")) => Some("changes system accounts with `pw`".to_string()),
+            "find" if texts.iter().any(|t| matches!(*t, "-4000" | "-2000" | "-6000" | "-u=s" | "-g=s" | "/4000" | "/2000" | "/6000" | "/u=s")) => {
+                Some("looks for setuid/setgid programs (a privilege-escalation search)".to_string())
+            }
+            "sysadminctl" => texts.iter().any(|t| t.to_ascii_lowercase().contains("user")).then(|| "changes system accounts with `sysadminctl`".to_string()),
+            "dscl" => texts.iter().any(|t| t.contains("create") || t.contains("addUser") || t.contains("append") || t.contains("passwd")).then(|| format!("changes system accounts with `{base}`")),
             _ => None,
         };
         if let Some(msg) = msg {
             out.push(at_cmd(a, m, cmd, msg));
+        }
+        for (c, path) in crate::rules::persistence::writes_to_one(cmd, &[crate::facts::Persist::Auth]) {
+            let mut f = at_cmd(a, m, c, format!("modifies {path}, which controls who can log in or become root"));
+            f.decision = Decision::Deny;
+            f.severity = Severity::Critical;
+            out.push(f);
         }
     }
 }

@@ -2,6 +2,7 @@
 pub mod rce001;
 pub mod rce002;
 pub mod rce003;
+pub mod rce004;
 
 use crate::analysis::Analysis;
 use crate::facts;

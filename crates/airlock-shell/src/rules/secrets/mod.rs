@@ -4,3 +4,4 @@ pub mod sec002;
 pub mod sec003;
 pub mod sec004;
 pub mod sec005;
+pub mod sec006;

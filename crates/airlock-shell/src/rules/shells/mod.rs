@@ -3,3 +3,4 @@ pub mod rev001;
 pub mod rev002;
 pub mod she001;
 pub mod she002;
+pub mod she003;

@@ -1,6 +1,7 @@
 use crate::analysis::Analysis;
 use crate::facts;
-use crate::rules::{at_cmd, RuleMeta};
+use crate::ir::RedirOp;
+use crate::rules::{at_cmd, util, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -25,18 +26,30 @@ const SHELL_PATHS: &[&str] = &["/bin/sh", "/bin/bash", "/bin/dash", "/bin/zsh", 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
-        if facts::is_shell(base) || lookup_only(base) || matches!(base, "echo" | "printf" | "grep" | "sed" | "ln" | "cp" | "chsh" | "usermod" | "useradd") {
+        // Content written to a file that something will run later (`echo '/bin/sh' > x; chmod +x x`, a package.json hook).
+        if matches!(base, "echo" | "printf" | "cat" | "tee") && !util::written_paths(cmd).is_empty() {
+            let body: Vec<&str> = cmd.arg_texts().chain(cmd.redirects.iter().filter(|r| matches!(r.op, RedirOp::HereDoc | RedirOp::HereString)).map(|r| r.target.text())).collect();
+            let starts_shell = body.iter().flat_map(|b| b.lines()).filter(|l| !l.trim_start().starts_with("#!")).any(mentions_shell);
+            if starts_shell {
+                out.push(at_cmd(a, m, cmd, "writes a file whose content starts a shell".into()));
+            }
             continue;
         }
-        let hit = cmd.args.iter().find(|x| {
-            let t = x.text();
-            SHELL_PATHS.iter().any(|s| t == *s || t.contains(&format!("{s} ")) || t.contains(&format!("{s}\"")) || t.contains(&format!("{s}'")) || t.contains(&format!("!{s}")) || t.ends_with(s) && t.contains('='))
-                || (t.contains("system(") || t.contains("exec(") || t.contains("spawn(")) && (t.contains("\"sh\"") || t.contains("'sh'") || t.contains("\"bash\"") || t.contains("sh -i"))
-        });
+        if facts::is_shell(base) || lookup_only(base) || matches!(base, "echo" | "printf" | "grep" | "sed" | "chsh" | "usermod" | "useradd") {
+            continue;
+        }
+        let hit = cmd.args.iter().chain(cmd.wrapper_args.iter()).find(|x| mentions_shell(x.text()));
         if let Some(h) = hit {
             out.push(at_cmd(a, m, cmd, format!("makes `{base}` start a shell (`{}`)", crate::words::snippet(h.text(), 60))));
         }
     }
+}
+
+/// Whether a word names a shell binary as something to run.
+fn mentions_shell(t: &str) -> bool {
+    let tokens = t.split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '=' | ',' | '(' | ')' | '{' | '}' | ';' | '!' | '`' | ':' | '<' | '>' | '|' | '[' | ']'));
+    tokens.into_iter().any(|tok| SHELL_PATHS.iter().any(|s| tok == *s || (tok.ends_with(s) && tok.contains("..")) || tok.ends_with(&s.replacen('/', "", 0)) && tok.starts_with("../")))
+        || ((t.contains("system(") || t.contains("exec(") || t.contains("spawn(") || t.contains("popen(")) && (t.contains("\"sh\"") || t.contains("'sh'") || t.contains("\"bash\"") || t.contains("sh -i")))
 }
 
 fn lookup_only(base: &str) -> bool {

@@ -36,6 +36,10 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                 "insmod" | "rmmod" | "kextload" | "kmutil" => Some(format!("loads or unloads a kernel module with `{base}`")),
                 "modprobe" if !texts.iter().any(|t| matches!(*t, "-n" | "--dry-run" | "-c" | "--showconfig")) => Some("loads a kernel module with `modprobe`".to_string()),
                 "sysctl" if texts.iter().any(|t| *t == "-w" || (t.contains('=') && !t.starts_with('-'))) => Some("changes kernel parameters with `sysctl`".to_string()),
+                "ufw" if texts.first().is_some_and(|t| !matches!(*t, "status" | "show" | "app" | "--help" | "version")) => Some("changes firewall rules with `ufw`".to_string()),
+                "iptables" | "ip6tables" | "nft" | "firewall-cmd" | "pfctl" if texts.iter().any(|t| matches!(*t, "-A" | "-I" | "-D" | "-R" | "-N" | "-X" | "-P" | "add" | "insert" | "delete" | "-f" | "-e") || t.starts_with("--add") || t.starts_with("--remove")) => {
+                    Some(format!("changes firewall rules with `{base}`"))
+                }
                 "mount" | "umount" if !texts.is_empty() && !texts.iter().all(|t| t.starts_with('-') && matches!(*t, "-l" | "--list")) => Some(format!("changes mounted filesystems with `{base}`")),
                 _ => None,
             }

@@ -36,6 +36,18 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "xclip" if texts.iter().any(|t| *t == "-o" || *t == "-out") => Some("reads the clipboard"),
             _ => None,
         };
+        let what = what.or(match lower.as_str() {
+            "trap" if texts.iter().any(|t| *t == "DEBUG") => Some("records every command typed afterwards (a DEBUG trap)"),
+            "7z" | "7za" | "7zr" if texts.iter().any(|t| t.starts_with("-p")) && texts.first() == Some(&"a") => Some("encrypts files with a password (staging data for exfiltration or ransom)"),
+            "zip" if texts.iter().any(|t| matches!(*t, "-e" | "--encrypt") || t.starts_with("-P")) => Some("encrypts files with a password (staging data for exfiltration or ransom)"),
+            "openssl" if texts.first().is_some_and(|t| *t == "enc" || t.starts_with("des") || t.starts_with("aes")) && !texts.iter().any(|t| *t == "-d") && !texts.contains(&"-base64") => {
+                Some("encrypts files with a password (staging data for exfiltration or ransom)")
+            }
+            "gpg" | "gpg2" if texts.iter().any(|t| matches!(*t, "-c" | "--symmetric")) => Some("encrypts files with a password (staging data for exfiltration or ransom)"),
+            "ccrypt" | "ccencrypt" => Some("encrypts files in place"),
+            "security" if texts.first().is_some_and(|t| !matches!(*t, "help" | "list-keychains" | "-h")) => Some("reads or changes the keychain"),
+            _ => None,
+        });
         let lazagne = cmd.arg_texts().any(|t| t.to_ascii_lowercase().contains("lazagne") || t.contains("mimipenguin"));
         if let Some(what) = what.or(lazagne.then_some("dumps stored credentials")) {
             out.push(at_cmd(a, m, cmd, format!("runs `{base}`, which {what}")));
