@@ -73,6 +73,7 @@ fn non_reading(base: &str) -> bool {
 "ls" | "stat" | "test" | "[" | "du" | "readlink" | "realpath" | "chmod" | "chown" | "chgrp" | "mkdir" | "touch"
             | "rm" | "rmdir" | "cd" | "ln" | "echo" | "file" | "lsattr" | "wc" | "find" | "basename" | "dirname" | "shred" | "unlink" | "srm"
             | "chattr" | "chflags" | "setfacl" | "getfacl" | "ssh-keygen" | "ssh-add" | "ssh" | "exa" | "eza" | "tree" | "git"
+            | "security" | "dotenv" | "dotenvx" | "env-cmd" | "direnv" | "docker" | "docker-compose" | "podman" | "source" | "."
     )
 }
 
@@ -168,7 +169,7 @@ fn own_reads(cmd: &Cmd, files: &HashMap<String, Taint>) -> Taint {
     // System secrets named anywhere inside any word (`-C 'Include /etc/shadow'`, `file:///etc/shadow`,
     // a here-document), by any program that does more than look at names.
     if !cmd.base().is_some_and(facts::is_lookup) {
-        let words = cmd.args.iter().chain(cmd.wrapper_args.iter()).chain(cmd.env.iter().map(|(_, a)| a)).chain(cmd.redirects.iter().map(|r| &r.target));
+        let words = cmd.args.iter().chain(std::iter::once(&cmd.name_arg)).chain(cmd.wrapper_args.iter()).chain(cmd.env.iter().map(|(_, a)| a)).chain(cmd.redirects.iter().map(|r| &r.target));
         for w in words {
             for tok in facts::path_tokens(w.text()) {
                 if facts::secret_path(tok) == Some(Secret::SystemSecret) {

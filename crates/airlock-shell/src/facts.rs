@@ -130,7 +130,8 @@ pub fn secret_path(raw: &str) -> Option<Secret> {
         return Some(Secret::Accounts);
     }
     // SSH private keys anywhere, and the whole ~/.ssh directory.
-    if (name.starts_with("id_") && !name.ends_with(".pub")) || name == "identity" || lower.ends_with("/.ssh") || lower == "~/.ssh/" || lower.ends_with("/.ssh/*") {
+    let key_name = ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_xmss"].iter().any(|k| name.starts_with(k));
+    if (key_name && !name.ends_with(".pub")) || name == "identity" || lower.ends_with("/.ssh") || lower == "~/.ssh/" || lower.ends_with("/.ssh/*") {
         return Some(Secret::Credential);
     }
     const HOME: [&str; 34] = [
@@ -173,7 +174,7 @@ pub fn persistence_path(raw: &str) -> Option<Persist> {
     let p = normalize_path(raw);
     let lower = p.to_ascii_lowercase();
     let name = file_name(&lower);
-    if matches!(name, ".shrc" | ".mkshrc" | ".bashrc" | ".bash_profile" | ".bash_login" | ".profile" | ".zshrc" | ".zprofile" | ".zshenv" | ".zlogin" | ".kshrc" | ".cshrc" | ".tcshrc" | ".bash_logout" | ".inputrc")
+    if matches!(name, ".lessfilter" | ".lesskey" | ".vimrc" | ".exrc" | ".gvimrc" | ".emacs" | ".curlrc" | ".wgetrc" | ".gitconfig" | ".pythonrc" | ".irbrc" | ".gdbinit" | ".shrc" | ".mkshrc" | ".bashrc" | ".bash_profile" | ".bash_login" | ".profile" | ".zshrc" | ".zprofile" | ".zshenv" | ".zlogin" | ".kshrc" | ".cshrc" | ".tcshrc" | ".bash_logout" | ".inputrc")
         || lower.contains(".config/fish/config.fish")
         || lower.starts_with("/etc/profile")
         || matches!(lower.as_str(), "/etc/bash.bashrc" | "/etc/bashrc" | "/etc/zshrc" | "/etc/zsh/zshrc" | "/etc/environment" | "/etc/zprofile")

@@ -105,7 +105,7 @@ const SHELL_SPAWN: &[&str] = &["/bin/sh", "/bin/bash", "/bin/zsh", "/bin/dash", 
 const RUN_APIS: &[&str] = &[
     "system(", "exec(", "execl", "execv", "popen", "subprocess", "child_process", "spawn(", "spawnsync", "execsync", "os.system", "shell_exec",
     "passthru", "proc_open", "%x", "io.popen", "runtime.getruntime", "processbuilder", "process.start", "`", "system2(", "os.exec", "do shell script",
-    "exec ", "os.popen", "commands.getoutput", "|&", "| getline", "|getline", "do script", "run(`", "esyscmd", "syscmd(",
+    "exec ", "os.popen", "commands.getoutput", "|&", "| getline", "|getline", "do script", "run(`", "run(pipeline", "esyscmd", "syscmd(",
 ];
 
 pub fn scan(code: &str) -> CodeFacts {

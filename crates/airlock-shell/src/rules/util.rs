@@ -61,8 +61,8 @@ pub fn written_paths(cmd: &Cmd) -> Vec<String> {
                 out.push(o.text().to_string());
             }
         }
-        "find" if !texts.iter().any(|t| t.starts_with("-fprint") || t.starts_with("-fls") || t.starts_with("-exec") || t.starts_with("-ok") || *t == "-delete") => {}
-        _ if facts::is_reader(base) || facts::is_lookup(base) || facts::is_shell(base) => {}
+        "systemctl" | "launchctl" | "crontab" | "service" | "chkconfig" | "update-rc.d" | "journalctl" | "sudoedit" => {}
+        _ if (facts::is_reader(base) && !(base == "find" && texts.iter().any(|t| t.starts_with("-fprint") || t.starts_with("-fls")))) || facts::is_lookup(base) || facts::is_shell(base) => {}
         _ => {
             for w in cmd.args.iter().chain(cmd.wrapper_args.iter()) {
                 for tok in facts::path_tokens(w.text()) {

@@ -38,9 +38,22 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             let norm = facts::normalize_path(t);
             let trimmed = norm.trim_end_matches("/*").trim_end_matches('/');
             let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
-            let home = matches!(trimmed, "~" | "\u{1}" ) || norm == "~/" || norm == "~/*" || norm.starts_with("~/\u{1}") || t == "$HOME";
-            if SYSTEM_DIRS.contains(&trimmed) || home || t.starts_with("/*") || t == "\u{1}/" || t == "\u{1}/*" {
+            let home = trimmed == "~" || norm == "~/*" || norm.starts_with("~/\u{1}");
+            let root = trimmed == "/" || t.starts_with("/*");
+            if root || home || (SYSTEM_DIRS.contains(&trimmed) && matches!(base, "rm" | "shred" | "srm" | "wipe" | "find")) {
                 out.push(at_cmd(a, m, cmd, format!("recursively destroys `{t}`")));
+                continue;
+            }
+            if SYSTEM_DIRS.contains(&trimmed) {
+                let mut f = at_cmd(a, m, cmd, format!("recursively changes ownership or permissions of the system directory `{t}`"));
+                f.decision = Decision::Ask;
+                out.push(f);
+                continue;
+            }
+            if t.starts_with('\u{1}') && (t.ends_with("\u{1}/") || t.ends_with("\u{1}/*")) {
+                let mut f = at_cmd(a, m, cmd, "recursively deletes `$VAR/`: if the variable is empty or unset this is `/`".into());
+                f.decision = Decision::Ask;
+                out.push(f);
                 continue;
             }
             if let Some(p) = outside(&norm, workspace.as_deref()) {

@@ -21,7 +21,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let outside = texts.iter().filter(|t| !t.starts_with('-')).any(|t| t.starts_with('/') && !t.starts_with("/tmp/"));
+        let outside = texts.iter().filter(|t| !t.starts_with('-')).any(|t| t.starts_with('/') || t.starts_with('~'));
         let hit = match base {
             "chattr" => texts.iter().any(|t| t.starts_with('+') && (t.contains('i') || t.contains('a'))),
             "chflags" => texts.iter().any(|t| matches!(*t, "hidden" | "uchg" | "schg" | "uappnd")),

@@ -31,6 +31,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
         let uploads = match base {
+            "curl" | "wget" if reads_file_into_request(a, cmd) => true,
             "curl" => texts.iter().enumerate().any(|(i, t)| {
                 matches!(*t, "-T" | "--upload-file")
                     || ((matches!(*t, "-d" | "--data" | "--data-binary" | "--data-raw" | "--data-urlencode" | "-F" | "--form")
@@ -38,7 +39,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                     || t.starts_with("--upload-file=")
             }),
             "wget" => texts.iter().any(|t| t.starts_with("--post-file") || t.starts_with("--body-file")),
-            "scp" | "sftp" | "rsync" => {
+            "scp" | "rsync" => {
                 // Upload when the last operand is remote and an earlier one is local.
                 let ops: Vec<&&str> = texts.iter().filter(|t| !t.starts_with('-')).collect();
                 ops.last().is_some_and(|l| is_remote(l)) && ops.iter().rev().skip(1).any(|o| !is_remote(o))
@@ -69,6 +70,13 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let to = host.map(|h| format!(" to {h}")).unwrap_or_else(|| " to a remote destination".into());
         out.push(at_cmd(a, m, cmd, format!("uploads local data{to} with `{base}`")));
     }
+}
+
+/// A request whose arguments embed the output of a command that reads local files (`-d "$(cat notes.txt)"`).
+fn reads_file_into_request(a: &Analysis, cmd: &crate::ir::Cmd) -> bool {
+    cmd.args.iter().flat_map(|x| x.substitutions.iter()).filter_map(|id| a.cmds.get(*id)).any(|c| {
+        c.is(&["cat", "head", "tail", "tar", "zip", "base64", "xxd", "gzip", "less", "strings"]) && c.arg_texts().any(|t| !t.starts_with('-') && t != "\u{1}")
+    })
 }
 
 fn is_remote(op: &str) -> bool {

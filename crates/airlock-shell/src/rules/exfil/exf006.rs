@@ -22,7 +22,7 @@ pub static META: RuleMeta = RuleMeta {
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
-        if !matches!(base, "nc" | "ncat" | "netcat" | "socat" | "telnet" | "openssl" | "gnutls-cli") {
+        if !matches!(base, "nc" | "ncat" | "netcat" | "socat" | "telnet" | "openssl" | "gnutls-cli" | "rlogin" | "rsh" | "rexec") {
             continue;
         }
         let texts: Vec<&str> = cmd.arg_texts().collect();

@@ -26,7 +26,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let texts: Vec<&str> = cmd.arg_texts().collect();
         let Some(base) = cmd.base() else { continue };
         let (hit, ask) = match base {
-            "crontab" => (!texts.iter().any(|t| matches!(*t, "-l" | "-r" | "-e")) || texts.contains(&"-"), false),
+            "crontab" => (!texts.iter().any(|t| matches!(*t, "-l" | "-r" | "-e")) || texts.contains(&"-"), true),
             "at" | "batch" => (!texts.iter().any(|t| matches!(*t, "-l" | "-d" | "-r" | "-c")), true),
             "systemctl" => (texts.iter().any(|t| matches!(*t, "enable" | "link" | "preset" | "set-default" | "edit")), true),
             "launchctl" => (texts.iter().any(|t| matches!(*t, "load" | "bootstrap" | "submit" | "enable")), true),

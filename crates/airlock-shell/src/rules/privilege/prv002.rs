@@ -39,6 +39,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                 Some("looks for setuid/setgid programs (a privilege-escalation search)".to_string())
             }
             "sysadminctl" => texts.iter().any(|t| t.to_ascii_lowercase().contains("user")).then(|| "changes system accounts with `sysadminctl`".to_string()),
+            "ldapadd" | "ldapmodify" => Some(format!("changes directory accounts with `{base}`")),
             "dscl" => texts.iter().any(|t| t.contains("create") || t.contains("addUser") || t.contains("append") || t.contains("passwd")).then(|| format!("changes system accounts with `{base}`")),
             _ => None,
         };

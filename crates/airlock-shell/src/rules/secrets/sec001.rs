@@ -34,7 +34,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let keychain = (base == "security" && texts.iter().any(|t| t.starts_with("find-") && t.ends_with("-password") || *t == "dump-keychain" || *t == "export"))
             || (base == "secret-tool" && texts.first() == Some(&"lookup"))
             || (base == "gpg" && texts.iter().any(|t| t.starts_with("--export-secret")))
-            || (base == "pass" && texts.first().is_some_and(|t| *t == "show" || !t.starts_with('-')));
+            || (base == "pass" && texts.first().is_some_and(|t| *t == "show" || (!t.starts_with('-') && !matches!(*t, "insert" | "add" | "generate" | "edit" | "rm" | "remove" | "mv" | "cp" | "git" | "otp" | "ls" | "list" | "find" | "search" | "grep" | "init" | "help" | "version"))));
         if keychain {
             out.push(at_cmd(a, m, cmd, format!("reads stored passwords or secret keys with `{base}`")));
             continue;
@@ -44,6 +44,15 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         }
         let Some(reads) = a.reads.get(cmd.id) else { continue };
         if reads.kinds & kind::CREDENTIAL == 0 {
+            // A printer echoing a credential that reached it through a substitution or variable.
+            let printed = a.output.get(cmd.id).is_some_and(|o| o.kinds & kind::CREDENTIAL != 0);
+            if printed && cmd.is(&["echo", "printf", "print"]) && util::prints_to_model(a, cmd) {
+                out.push(at_cmd(a, m, cmd, format!("prints the credential {}; tool output goes to the model provider", a.output.get(cmd.id).map(|o| o.describe()).unwrap_or_default())));
+            }
+            continue;
+        }
+        if cmd.captured {
+            // Its output feeds another command; EXF001 judges where it goes.
             continue;
         }
         let what = reads.describe();

@@ -48,7 +48,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
 /// Whether a word names a shell binary as something to run.
 fn mentions_shell(t: &str) -> bool {
     let tokens = t.split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '=' | ',' | '(' | ')' | '{' | '}' | ';' | '!' | '`' | ':' | '<' | '>' | '|' | '[' | ']'));
-    tokens.into_iter().any(|tok| SHELL_PATHS.iter().any(|s| tok == *s || (tok.ends_with(s) && tok.contains("..")) || tok.ends_with(&s.replacen('/', "", 0)) && tok.starts_with("../")))
+    tokens.into_iter().any(|tok| SHELL_PATHS.iter().any(|s| tok.ends_with(s)))
         || ((t.contains("system(") || t.contains("exec(") || t.contains("spawn(") || t.contains("popen(")) && (t.contains("\"sh\"") || t.contains("'sh'") || t.contains("\"bash\"") || t.contains("sh -i")))
 }
 
