@@ -94,7 +94,7 @@ pub struct CodeFacts {
     pub writes_files: bool,
 }
 
-const ENV_APIS: &[&str] = &["os.environ", "os.getenv", "process.env", "%env", "$env{", "env[", "getenv(", "system.getenv", "sys.getenv", "environ", "deno.env", "bun.env", "$_server", "$_env", "environment()"];
+const ENV_APIS: &[&str] = &["os.environ", "os.getenv", "process.env", "%env", "$env{", "env[", "getenv(", "system.getenv", "sys.getenv", "environ", "deno.env", "bun.env", "$_server", "$_env", "environment()", "env.to_", "env.each", "env.inspect", "env.fetch", "env.keys", "env.values", "env.map", "env.select", "env.key?"];
 const NET_APIS: &[&str] = &[
     "urllib", "requests.", "http.client", "httplib", "socket", "fetch(", "http.request", "https.request", "http.get", "https.get", "net.connect",
     "net.socket", "net::http", "io::socket", "lwp::", "http::tiny", "tcpsocket", "udpsocket", "fsockopen", "curl_exec", "file_get_contents(\"http",

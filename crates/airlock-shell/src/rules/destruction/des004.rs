@@ -21,7 +21,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let help = texts.iter().any(|t| matches!(*t, "--help" | "-h" | "--version")) && base != "halt";
+        let help = texts.iter().any(|t| matches!(*t, "--help" | "--version"));
         let mut ask = false;
         let hit = match base {
             "shutdown" | "reboot" | "halt" | "poweroff" | "kexec" => !help,

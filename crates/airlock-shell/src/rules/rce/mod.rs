@@ -17,6 +17,7 @@ pub(crate) fn executors<'a>(a: &'a Analysis) -> impl Iterator<Item = &'a Cmd> {
         if util::executes_stdin(c) || matches!(b, "eval" | "source" | ".") {
             return true;
         }
-        (facts::is_shell(b) || facts::interpreter_lang(b).is_some()) && c.args.iter().any(|x| !x.substitutions.is_empty())
+        (facts::is_shell(b) || facts::interpreter_lang(b).is_some())
+            && (c.args.iter().any(|x| !x.substitutions.is_empty()) || c.args.windows(2).any(|w| matches!(w.first().map(|x| x.text()), Some("-c" | "-e")) && w.get(1).is_some_and(|x| x.value.is_none())))
     })
 }

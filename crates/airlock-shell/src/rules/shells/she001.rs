@@ -17,7 +17,7 @@ pub static META: RuleMeta = RuleMeta {
           and hides what runs next from the tool call that a person reviewed.",
     instead: "Run the command you need directly, so it can be judged.",
     references: &["CWE-78", "ATT&CK T1059.004", "GTFOBins"],
-    flags: &["aa-exec /bin/sh", "vim -c ':!/bin/sh'", "awk 'BEGIN {system(\"/bin/sh\")}'", "setarch $(arch) /bin/sh", "ksu -q -e /bin/bash"],
+    flags: &["expect -c 'spawn /bin/sh; interact'", "vim -c ':!/bin/sh'", "awk 'BEGIN {system(\"/bin/sh\")}'", "setarch $(arch) /bin/sh", "ksu -q -e /bin/bash"],
     passes: &["ls -l /bin/sh", "which bash", "chsh --help", "file /bin/bash", "readlink -f /bin/sh"],
 };
 
