@@ -64,6 +64,10 @@ pub struct Analysis<'a> {
     pub input: Vec<Taint>,
     /// `reads ∪ input`: what its output may carry.
     pub output: Vec<Taint>,
+    /// Inline interpreter code of each command and what it does (computed once).
+    pub code: Vec<Option<(interp::Code, interp::CodeFacts)>>,
+    /// Paths each command writes (computed once).
+    pub writes: Vec<Vec<String>>,
 }
 
 /// Programs whose file arguments are not read into their output.
@@ -80,7 +84,9 @@ fn non_reading(base: &str) -> bool {
 impl<'a> Analysis<'a> {
     pub fn new(source: &'a str, ctx: &'a Context<'a>, cmds: Vec<Cmd>, notes: Vec<Note>) -> Self {
         let n = cmds.len();
-        let mut a = Analysis { source, ctx, cmds, notes, reads: vec![Taint::default(); n], input: vec![Taint::default(); n], output: vec![Taint::default(); n] };
+        let code = cmds.iter().map(|c| interp::inline_code(c).map(|code| { let f = interp::scan(&code.text); (code, f) })).collect();
+        let writes = cmds.iter().map(crate::rules::util::written_paths).collect();
+        let mut a = Analysis { source, ctx, cmds, notes, reads: vec![Taint::default(); n], input: vec![Taint::default(); n], output: vec![Taint::default(); n], code, writes };
         a.flow();
         a
     }
@@ -91,7 +97,7 @@ impl<'a> Analysis<'a> {
         let mut stage_out: HashMap<(usize, usize), Taint> = HashMap::new();
         for i in 0..self.cmds.len() {
             let Some(cmd) = self.cmds.get(i) else { continue };
-            let reads = own_reads(cmd, &files);
+            let reads = own_reads(cmd, self.code.get(i).and_then(|c| c.as_ref()), &files);
             let mut stdin = Taint::default();
             if let Some(p) = cmd.pipe {
                 if p.index > 0 {
@@ -157,6 +163,16 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// The command's inline code and its facts, if it runs any.
+    pub fn code_of(&self, cmd: &Cmd) -> Option<(&interp::Code, &interp::CodeFacts)> {
+        self.code.get(cmd.id).and_then(|c| c.as_ref()).map(|(c, f)| (c, f))
+    }
+
+    /// Paths the command writes.
+    pub fn writes_of(&self, cmd: &Cmd) -> &[String] {
+        self.writes.get(cmd.id).map(Vec::as_slice).unwrap_or(&[])
+    }
+
     /// Whether any command with the given predicate exists.
     pub fn any(&self, f: impl Fn(&Cmd) -> bool) -> bool {
         self.cmds.iter().any(f)
@@ -164,7 +180,7 @@ impl<'a> Analysis<'a> {
 }
 
 /// What one command reads by itself.
-fn own_reads(cmd: &Cmd, files: &HashMap<String, Taint>) -> Taint {
+fn own_reads(cmd: &Cmd, code: Option<&(interp::Code, interp::CodeFacts)>, files: &HashMap<String, Taint>) -> Taint {
     let mut t = Taint::default();
     // System secrets named anywhere inside any word (`-C 'Include /etc/shadow'`, `file:///etc/shadow`,
     // a here-document), by any program that does more than look at names.
@@ -189,8 +205,7 @@ fn own_reads(cmd: &Cmd, files: &HashMap<String, Taint>) -> Taint {
     if facts::is_env_dump(base, &texts) {
         t.add(kind::ENV, format!("the environment (`{base}`)"));
     }
-    if let Some(code) = interp::inline_code(cmd) {
-        let facts = interp::scan(&code.text);
+    if let Some((code, facts)) = code {
         if facts.env {
             t.add(kind::ENV, format!("the environment (read by {} code)", code.lang));
         }

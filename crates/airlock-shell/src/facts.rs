@@ -143,7 +143,8 @@ pub fn secret_path(raw: &str) -> Option<Secret> {
         ".config/hub", "~/.m2/settings.xml", ".ssh/",
     ];
     let public_ssh = lower.contains(".ssh/") && (name.ends_with(".pub") || matches!(name, "known_hosts" | "config" | "known_hosts.old"));
-    if !public_ssh && HOME.iter().any(|h| lower == *h || lower.starts_with(&format!("{h}/")) || (h.contains('/') && !h.starts_with('~') && lower.contains(h))) {
+    let under = |h: &str| lower.strip_prefix(h).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if !public_ssh && HOME.iter().any(|h| under(h) || (!h.starts_with('~') && h.contains('/') && lower.contains(h))) {
         return Some(Secret::Credential);
     }
     // Browser cookie and password stores.

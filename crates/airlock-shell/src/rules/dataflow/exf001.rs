@@ -39,7 +39,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let tcp = cmd.redirects.iter().any(|r| r.target.text().starts_with("/dev/tcp/") || r.target.text().starts_with("/dev/udp/"));
-        let code_net = crate::interp::inline_code(cmd).map(|c| crate::interp::scan(&c.text)).is_some_and(|f| f.network);
+        let code_net = a.code_of(cmd).is_some_and(|(_, f)| f.network);
         if !(facts::is_network_client(base) || tcp || code_net) {
             continue;
         }

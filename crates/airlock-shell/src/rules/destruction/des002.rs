@@ -1,5 +1,5 @@
 use crate::analysis::Analysis;
-use crate::rules::{at_cmd, util, RuleMeta};
+use crate::rules::{at_cmd, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -36,7 +36,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         {
             Some(format!("wipes or repartitions a disk with `{base}`"))
         } else {
-            util::written_paths(cmd).iter().find(|p| is_block_device(p)).map(|p| format!("writes into the disk device {p}"))
+            a.writes_of(cmd).iter().find(|p| is_block_device(p)).map(|p| format!("writes into the disk device {p}"))
         };
         if let Some(msg) = msg {
             out.push(at_cmd(a, m, cmd, msg));

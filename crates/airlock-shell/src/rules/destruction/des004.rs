@@ -1,5 +1,5 @@
 use crate::analysis::Analysis;
-use crate::rules::{at_cmd, util, RuleMeta};
+use crate::rules::{at_cmd, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -43,7 +43,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "killall5" => true,
             _ => false,
         };
-        let sysrq = util::written_paths(cmd).iter().any(|p| p.starts_with("/proc/sysrq-trigger") || p.starts_with("/proc/sys/kernel/sysrq"));
+        let sysrq = a.writes_of(cmd).iter().any(|p| p.starts_with("/proc/sysrq-trigger") || p.starts_with("/proc/sys/kernel/sysrq"));
         if hit || sysrq {
             let mut f = at_cmd(a, m, cmd, format!("disrupts the running system with `{base}`"));
             if ask && !sysrq {

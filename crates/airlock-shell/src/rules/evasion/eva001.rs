@@ -1,5 +1,5 @@
 use crate::analysis::Analysis;
-use crate::rules::{at_cmd, util, RuleMeta};
+use crate::rules::{at_cmd, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -37,7 +37,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "ln" => texts.iter().any(|t| touches_history(t)) && texts.contains(&"/dev/null"),
             _ => false,
         } || cmd.env.iter().any(|(k, v)| hist_var(k, v.text()))
-            || util::written_paths(cmd).iter().any(|p| touches_history(p) && !cmd.redirects.iter().any(|r| r.op == crate::ir::RedirOp::Append));
+            || a.writes_of(cmd).iter().any(|p| touches_history(p) && !cmd.redirects.iter().any(|r| r.op == crate::ir::RedirOp::Append));
         if hit {
             out.push(at_cmd(a, m, cmd, "clears or disables shell history".into()));
         }

@@ -1,5 +1,5 @@
 use crate::analysis::Analysis;
-use crate::rules::{at_cmd, util, RuleMeta};
+use crate::rules::{at_cmd, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -43,7 +43,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "sysctl" if all.contains("kernel.randomize_va_space=0") || all.contains("kernel.yama.ptrace_scope=0") => Some("weakens kernel protections"),
             _ => None,
         };
-        let log_write = util::written_paths(cmd).iter().any(|p| is_log(p)) && !cmd.redirects.iter().any(|r| r.op == crate::ir::RedirOp::Append);
+        let log_write = a.writes_of(cmd).iter().any(|p| is_log(p)) && !cmd.redirects.iter().any(|r| r.op == crate::ir::RedirOp::Append);
         if let Some(msg) = msg.or(log_write.then_some("overwrites system logs")) {
             out.push(at_cmd(a, m, cmd, msg.to_string()));
         }

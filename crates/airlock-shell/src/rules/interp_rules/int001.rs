@@ -1,5 +1,4 @@
 use crate::analysis::Analysis;
-use crate::interp;
 use crate::rules::{at_span, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
@@ -24,8 +23,7 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
-        let Some(code) = interp::inline_code(cmd) else { continue };
-        let f = interp::scan(&code.text);
+        let Some((code, f)) = a.code_of(cmd) else { continue };
         if (f.env || !f.secret_paths.is_empty()) && f.network {
             let what = if f.env { "the environment".to_string() } else { f.secret_paths.join(", ") };
             out.push(at_span(a, m, cmd.span, format!("{} code reads {what} and uses the network", code.lang)));

@@ -1,5 +1,4 @@
 use crate::analysis::Analysis;
-use crate::interp;
 use crate::rules::{at_span, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
@@ -21,8 +20,7 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
-        let Some(code) = interp::inline_code(cmd) else { continue };
-        let f = interp::scan(&code.text);
+        let Some((code, f)) = a.code_of(cmd) else { continue };
         // Backticks are command execution in perl/ruby/php, template strings in JavaScript.
         let runs = f.runs_commands && !(code.lang == "javascript" && !code.text.contains("child_process") && !code.text.contains("exec"));
         let runs = runs && !(code.lang == "awk" && !code.text.contains("system(") && !code.text.contains("| getline") && !code.text.contains("|&"));

@@ -46,7 +46,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         if let Some(msg) = msg {
             out.push(at_cmd(a, m, cmd, msg));
         }
-        for (c, path) in crate::rules::persistence::writes_to_one(cmd, &[crate::facts::Persist::Auth]) {
+        for (c, path) in crate::rules::persistence::writes_to_one(a, cmd, &[crate::facts::Persist::Auth]) {
             let mut f = at_cmd(a, m, c, format!("modifies {path}, which controls who can log in or become root"));
             f.decision = Decision::Deny;
             f.severity = Severity::Critical;

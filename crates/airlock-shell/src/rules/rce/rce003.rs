@@ -1,5 +1,4 @@
 use crate::analysis::Analysis;
-use crate::interp;
 use crate::rules::{at_cmd, util, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
@@ -27,9 +26,8 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         }
     }
     for cmd in &a.cmds {
-        if let Some(code) = interp::inline_code(cmd) {
+        if let Some((code, f)) = a.code_of(cmd) {
             let lower = code.text.to_ascii_lowercase();
-            let f = interp::scan(&code.text);
             if f.decodes && (lower.contains("exec(") || lower.contains("eval(") || lower.contains("system(") || lower.contains("function(")) {
                 out.push(at_cmd(a, m, cmd, format!("{} code decodes a payload and executes it", code.lang)));
             }

@@ -1,5 +1,5 @@
 use crate::analysis::Analysis;
-use crate::rules::{at_cmd, util, RuleMeta};
+use crate::rules::{at_cmd, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -40,6 +40,6 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                 out.push(at_cmd(a, m, cmd, format!("runs `{name}` from a temporary directory")));
             }
         }
-        written.extend(util::written_paths(cmd));
+        written.extend(a.writes_of(cmd).iter().cloned());
     }
 }

@@ -58,7 +58,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let what = reads.describe();
         if util::prints_to_model(a, cmd) || cmd.pipe.is_some_and(|p| p.index + 1 < p.len) {
             out.push(at_cmd(a, m, cmd, format!("prints the credential file {what}; tool output goes to the model provider")));
-        } else if !util::written_paths(cmd).is_empty() || cmd.is(&["cp", "mv", "tar", "zip", "7z", "rsync", "install", "dd"]) {
+        } else if !a.writes_of(cmd).is_empty() || cmd.is(&["cp", "mv", "tar", "zip", "7z", "rsync", "install", "dd"]) {
             out.push(at_cmd(a, m, cmd, format!("copies the credential file {what} to another place")));
         } else if !cmd.captured {
             out.push(at_cmd(a, m, cmd, format!("reads the credential file {what}")));

@@ -1,6 +1,5 @@
 use crate::analysis::Analysis;
 use crate::facts;
-use crate::interp;
 use crate::rules::{at_cmd, util, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
@@ -41,8 +40,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             && cmd.redirects.iter().any(|r| r.target.text().starts_with("/dev/tcp/") || r.target.text().starts_with("/dev/udp/"))
         {
             Some("attaches a shell to a /dev/tcp connection")
-        } else if let Some(code) = interp::inline_code(cmd) {
-            let f = interp::scan(&code.text);
+        } else if let Some((_, f)) = a.code_of(cmd) {
             (f.socket && (f.dup_fds || f.spawns_shell || (f.runs_commands && f.network))).then_some("runs interpreter code that connects a socket to a shell")
         } else {
             None

@@ -35,7 +35,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "busybox" | "httpd" | "webfsd" | "darkhttpd" | "thttpd" | "mini_httpd" => base != "busybox" || texts.first() == Some(&"httpd") || texts.contains(&"nc"),
             "php" => texts.iter().any(|t| *t == "-S") && texts.iter().any(|t| t.starts_with("0.0.0.0")),
             _ => {
-                let code_server = crate::interp::inline_code(cmd).is_some_and(|c| {
+                let code_server = a.code_of(cmd).is_some_and(|(c, _)| {
                     let l = c.text.to_ascii_lowercase();
                     (l.contains("tcpserver") || l.contains("httpserver") || l.contains(".listen(") || l.contains("bind(")) && (l.contains("(\"\"") || l.contains("('',") || l.contains("0.0.0.0"))
                 });

@@ -1,7 +1,7 @@
 use crate::analysis::Analysis;
 use crate::facts;
 use crate::ir::RedirOp;
-use crate::rules::{at_cmd, util, RuleMeta};
+use crate::rules::{at_cmd, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -27,7 +27,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         // Content written to a file that something will run later (`echo '/bin/sh' > x; chmod +x x`, a package.json hook).
-        if matches!(base, "echo" | "printf" | "cat" | "tee") && !util::written_paths(cmd).is_empty() {
+        if matches!(base, "echo" | "printf" | "cat" | "tee") && !a.writes_of(cmd).is_empty() {
             let body: Vec<&str> = cmd.arg_texts().chain(cmd.redirects.iter().filter(|r| matches!(r.op, RedirOp::HereDoc | RedirOp::HereString)).map(|r| r.target.text())).collect();
             let starts_shell = body.iter().flat_map(|b| b.lines()).filter(|l| !l.trim_start().starts_with("#!")).any(mentions_shell);
             if starts_shell {

@@ -1,6 +1,6 @@
 use crate::analysis::Analysis;
 use crate::facts;
-use crate::rules::{at_cmd, util, RuleMeta};
+use crate::rules::{at_cmd, RuleMeta};
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -25,8 +25,9 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let written = util::written_paths(cmd)
-            .into_iter()
+        let written = a.writes_of(cmd)
+            .iter()
+            .cloned()
             .chain(if facts::is_reader(base) || matches!(base, "ls" | "cd" | "which" | "stat") { Vec::new() } else { sed_like(cmd) })
             .find(|p| SYSTEM.iter().any(|s| p.starts_with(s)) && facts::persistence_path(p).is_none() && !p.starts_with("/usr/local/src") && !p.starts_with("/dev/"));
         let msg = if let Some(p) = written {
