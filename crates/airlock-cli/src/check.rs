@@ -89,41 +89,67 @@ struct BatchOut<'a> {
     reason: Option<&'a str>,
 }
 
+/// Lines judged together; each block is split across the machine's cores and written in input order.
+const BLOCK: usize = 8192;
+
 fn batch(judge: &Judge, ctx: &CallContext, file: &str) -> anyhow::Result<ExitCode> {
-    let reader: Box<dyn BufRead> = if file == "-" {
+    let mut reader: Box<dyn BufRead> = if file == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin().lock()))
     } else {
         Box::new(std::io::BufReader::new(std::fs::File::open(file).map_err(|e| anyhow::anyhow!("cannot open {file}: {e}"))?))
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 16);
     let mut worst = Decision::Allow;
-    for (n, line) in reader.split(b'\n').enumerate() {
-        let line = line?;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+    let mut line_no = 0usize;
+    loop {
+        let mut block: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BLOCK);
+        while block.len() < BLOCK {
+            let mut buf = Vec::new();
+            if reader.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            line_no += 1;
+            if !buf.iter().all(u8::is_ascii_whitespace) {
+                block.push((line_no, buf));
+            }
         }
-        let start = Instant::now();
-        let record = match parse_line(&line) {
-            Ok((id, command)) => {
-                let v = judge.judge_command(&command, ctx);
-                let micros = start.elapsed().as_micros() as u64;
-                worst = worst.max(v.decision);
-                serde_json::to_string(&BatchOut { id, decision: v.decision, rules: v.rule_codes(), micros, error: None, reason: None })?
-            }
-            Err((id, e)) => {
-                // A bad line is never an allow: it gets the unparseable verdict, with the error.
-                let d = judge.policy().unparseable.max(Decision::Ask);
-                worst = worst.max(d);
-                let micros = start.elapsed().as_micros() as u64;
-                serde_json::to_string(&BatchOut { id, decision: d, rules: vec!["PAR001".into()], micros, error: Some(format!("line {}: {e}", n + 1)), reason: None })?
-            }
-        };
-        out.write_all(record.as_bytes())?;
-        out.write_all(b"\n")?;
+        if block.is_empty() {
+            break;
+        }
+        let chunk = block.len().div_ceil(workers);
+        let results: Vec<Vec<(Decision, String)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = block.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(|(n, l)| judge_line(judge, ctx, *n, l)).collect::<Vec<_>>())).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| vec![(Decision::Deny, "{\"decision\":\"deny\",\"error\":\"internal error\"}".into())])).collect()
+        });
+        for (d, record) in results.into_iter().flatten() {
+            worst = worst.max(d);
+            out.write_all(record.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
     }
     out.flush()?;
     Ok(ExitCode::from(worst.exit_code() as u8))
+}
+
+/// One batch line to one output record. Never fails: a bad line gets the unparseable verdict with its error.
+fn judge_line(judge: &Judge, ctx: &CallContext, n: usize, line: &[u8]) -> (Decision, String) {
+    let start = Instant::now();
+    let (d, out) = match parse_line(line) {
+        Ok((id, command)) => {
+            let v = judge.judge_command(&command, ctx);
+            let micros = start.elapsed().as_micros() as u64;
+            (v.decision, BatchOut { id, decision: v.decision, rules: v.rule_codes(), micros, error: None, reason: None })
+        }
+        Err((id, e)) => {
+            let d = judge.policy().unparseable.max(Decision::Ask);
+            let micros = start.elapsed().as_micros() as u64;
+            (d, BatchOut { id, decision: d, rules: vec!["PAR001".into()], micros, error: Some(format!("line {n}: {e}")), reason: None })
+        }
+    };
+    let text = serde_json::to_string(&out).unwrap_or_else(|e| format!("{{\"decision\":\"deny\",\"error\":\"cannot encode verdict: {e}\"}}"));
+    (d, text)
 }
 
 fn parse_line(line: &[u8]) -> Result<(serde_json::Value, String), (serde_json::Value, String)> {
