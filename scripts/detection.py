@@ -17,7 +17,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--airlock", default=os.path.join(ROOT, "target", "release", "airlock"))
     ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpora", "commands", "dev.jsonl"))
-    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--check", action="store_true", help="exit 1 when any target from the issue is missed")
+    ap.add_argument("--gate", action="store_true", help="exit 1 on regressions below the recorded floor (docs/detection.md)")
     ap.add_argument("--list-denies", metavar="SOURCE")
     ap.add_argument("--misses", metavar="SOURCE")
     ap.add_argument("--asks", metavar="SOURCE")
@@ -78,9 +79,18 @@ def main():
     for f in failures:
         print(f"detection: FAIL: {f}")
     if a.check:
-        print(f"detection: {0 if failures else 1} passed, {len(failures)} failed" if False else "")
         return 1 if failures else 0
+    if a.gate:
+        # Today's floor: the seed and the false-positive targets must hold; the flag rate must not regress.
+        hard = [f for f in failures if not f.startswith("flag rate")]
+        if rate < FLAG_FLOOR:
+            hard.append(f"flag rate {rate:.1f}% fell below the recorded floor {FLAG_FLOOR}%")
+        print(f"detection: {'ok' if not hard else 'REGRESSION: ' + '; '.join(hard)}")
+        return 1 if hard else 0
     return 0
+
+# The flag rate measured when docs/detection.md was last written, minus a small margin.
+FLAG_FLOOR = 93.0
 
 if __name__ == "__main__":
     sys.exit(main())
