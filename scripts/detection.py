@@ -77,7 +77,7 @@ def main():
     if rate < 97.0:
         failures.append(f"flag rate {rate:.1f}% < 97%")
     for f in failures:
-        print(f"detection: FAIL: {f}")
+        print(f"detection: target missed: {f}")
     if a.check:
         return 1 if failures else 0
     if a.gate:
