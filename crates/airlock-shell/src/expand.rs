@@ -213,6 +213,9 @@ pub fn push_command(l: &mut Lowerer, mut cmd: Cmd, f: Frame) {
             break;
         }
     }
+    if cmd.base().is_some_and(|b| facts::is_shell(b) || facts::interpreter_lang(b).is_some()) {
+        cmd.piped_text = piped_static_input(l, &cmd);
+    }
     // `find ... -exec CMD ... ;` runs CMD for each file.
     let exec_inner = if cmd.is(&["find"]) { find_exec(&cmd) } else { None };
     let id = l.push(cmd.clone());
@@ -237,7 +240,7 @@ pub fn push_command(l: &mut Lowerer, mut cmd: Cmd, f: Frame) {
                 l.lower_text(&text, sub(Origin::Reparsed, r.target.span));
             }
         }
-        if let Some(payload) = piped_static_input(l, &cmd) {
+        if let Some(payload) = cmd.piped_text.clone() {
             let span = cmd.span;
             l.lower_text(&payload, sub(Origin::Decoded, span));
         }

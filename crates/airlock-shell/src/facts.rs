@@ -23,6 +23,7 @@ pub fn interpreter_lang(base: &str) -> Option<&'static str> {
         "julia" => "julia",
         "octave" | "octave-cli" | "matlab" => "octave",
         "bpftrace" => "bpftrace",
+        "m4" => "m4",
         "gdb" => "gdb",
         _ => return None,
     })
@@ -152,7 +153,7 @@ pub fn secret_path(raw: &str) -> Option<Secret> {
     if BROWSER.contains(&name) && (lower.contains("mozilla") || lower.contains("chrom") || lower.contains("firefox") || lower.contains("brave") || lower.contains("safari") || lower.contains("/default")) {
         return Some(Secret::Credential);
     }
-    if name.ends_with(".kdbx") || name.ends_with(".keychain-db") || name.ends_with(".keychain") || name == "credentials.db" || name == "access_tokens.db" || name == "application_default_credentials.json" {
+    if name == "cookies.binarycookies" || name.ends_with(".kdbx") || name.ends_with(".keychain-db") || name.ends_with(".keychain") || name == "credentials.db" || name == "access_tokens.db" || name == "application_default_credentials.json" {
         return Some(Secret::Credential);
     }
     None

@@ -20,7 +20,9 @@ pub fn inline_code(cmd: &Cmd) -> Option<Code> {
         "javascript" => &["-e", "--eval", "-p", "--print"],
         "perl" | "ruby" | "lua" | "r" | "applescript" => &["-e", "-E"],
         "php" => &["-r"],
-        "java" => &[],
+        "java" => &["-e"],
+        "julia" | "bpftrace" => &["-e", "--eval"],
+        "octave" => &["--eval", "-r", "-batch"],
         "gdb" => &["-ex", "--eval-command"],
         _ => &[],
     };
@@ -64,6 +66,12 @@ pub fn inline_code(cmd: &Cmd) -> Option<Code> {
         }
     }
     if parts.is_empty() {
+        if let Some(text) = &cmd.piped_text {
+            // Static text piped in (`echo 'import os; ...' | python3`).
+            if args.iter().all(|a| a.text().starts_with('-')) {
+                return Some(Code { lang, text: text.clone(), span: cmd.span });
+            }
+        }
         // Code from a here-document or here-string (`python - <<EOF`, `python3 <<<'...'`).
         let reads_stdin = args.iter().all(|a| a.text().starts_with('-'));
         if reads_stdin {

@@ -107,6 +107,8 @@ pub struct Cmd {
     pub background: bool,
     /// Its output is captured by a substitution (not printed).
     pub captured: bool,
+    /// Text piped into it when the earlier pipeline stages print something static.
+    pub piped_text: Option<String>,
     pub span: Span,
 }
 

@@ -356,6 +356,7 @@ impl Lowerer {
             depth: f.depth,
             background,
             captured: f.captured,
+            piped_text: None,
             span,
         };
         crate::expand::push_command(self, cmd, f);

@@ -29,12 +29,15 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         if base == "openssl" && !texts.contains(&"s_client") {
             continue;
         }
-        if texts.iter().any(|t| t.starts_with('-') && !t.starts_with("--") && (t.contains('z') || t.contains('l'))) || texts.contains(&"--listen") {
+        let netcat = matches!(base, "nc" | "ncat" | "netcat");
+        if netcat && (texts.iter().any(|t| t.starts_with('-') && !t.starts_with("--") && (t.contains('z') || t.contains('l'))) || texts.contains(&"--listen")) {
             continue;
         }
         let host = texts
             .iter()
-            .filter(|t| !t.starts_with('-'))
+            .enumerate()
+            .filter(|(i, t)| !t.starts_with('-') && !(matches!(base, "rlogin" | "rsh" | "rexec") && *i > 0 && texts.get(i - 1).is_some_and(|p| matches!(*p, "-l" | "-p"))))
+            .map(|(_, t)| t)
             .map(|t| {
                 let t = t.trim_start_matches("TCP:").trim_start_matches("tcp:").trim_start_matches("UDP:").trim_start_matches("udp:");
                 t.rsplit_once(':').map(|(h, _)| h).unwrap_or(t).to_string()

@@ -32,6 +32,8 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "launchctl" => (texts.iter().any(|t| matches!(*t, "load" | "bootstrap" | "submit" | "enable")), true),
             "update-rc.d" | "chkconfig" | "rc-update" => (true, true),
             "systemd-run" => (texts.iter().any(|t| t.starts_with("--on-")), true),
+            // A signal or exit handler that detaches a process keeps code running after the command.
+            "trap" => (texts.first().is_some_and(|h| h.contains("nohup") || h.contains("setsid") || h.trim_end().ends_with('&') || h.contains("& ")), true),
             _ => (false, false),
         };
         let (hit, ask) = if cmd.wrappers.iter().any(|w| w == "systemd-run") { (true, true) } else { (hit, ask) };
