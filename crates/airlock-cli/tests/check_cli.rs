@@ -1,5 +1,5 @@
 //! `airlock check`, `rules` and `explain` as a user runs them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};

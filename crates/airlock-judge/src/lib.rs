@@ -126,7 +126,7 @@ pub fn patch_paths(patch: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     fn judge(call: ToolCall) -> Verdict {

@@ -410,7 +410,7 @@ impl Lowerer {
                         Arg { raw: "(...)".into(), approx: "/dev/fd/\u{1}".into(), substitutions: ids, ..Arg::default() }
                     }
                 };
-                Some(Redir { fd: fd.map(|x| x as i32), op, target })
+                Some(Redir { fd: fd.map(|x| x), op, target })
             }
             ast::IoRedirect::HereDocument(fd, doc) => {
                 let mut body = if doc.requires_expansion {
@@ -420,10 +420,10 @@ impl Lowerer {
                     Arg { raw: v.clone(), value: Some(v.clone()), approx: v, ..Arg::default() }
                 };
                 body.span = self.span_of(doc.doc.loc.as_ref(), &f);
-                Some(Redir { fd: fd.map(|x| x as i32), op: RedirOp::HereDoc, target: body })
+                Some(Redir { fd: fd.map(|x| x), op: RedirOp::HereDoc, target: body })
             }
             ast::IoRedirect::HereString(fd, w) => {
-                Some(Redir { fd: fd.map(|x| x as i32), op: RedirOp::HereString, target: self.word(w, f) })
+                Some(Redir { fd: fd.map(|x| x), op: RedirOp::HereString, target: self.word(w, f) })
             }
             ast::IoRedirect::OutputAndError(w, append) => Some(Redir {
                 fd: Some(1),

@@ -1,6 +1,6 @@
 //! The command analysis follows what bash would run: each case names the rule that must fire
 //! (or none) and the decision.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use airlock_config::Policy;
 use airlock_protocol::Decision;

@@ -1,6 +1,6 @@
 //! Generated hostile input: no panic, and a verdict for every input (a cheap, always-run companion
 //! to the cargo-fuzz target in fuzz/).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use airlock_config::Policy;
 use airlock_shell::{analyze, Context};

@@ -30,7 +30,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let targets: Vec<&str> = match base {
             "rm" if recursive('r') => texts.iter().filter(|t| !t.starts_with('-')).copied().collect(),
             "chmod" | "chown" | "chgrp" if recursive('R') => texts.iter().filter(|t| !t.starts_with('-')).skip(1).copied().collect(),
-            "find" if texts.iter().any(|t| *t == "-delete") => texts.iter().take_while(|t| !t.starts_with('-')).copied().collect(),
+            "find" if texts.contains(&"-delete") => texts.iter().take_while(|t| !t.starts_with('-')).copied().collect(),
             "shred" | "srm" | "wipe" if recursive('r') || base != "shred" => texts.iter().filter(|t| !t.starts_with('-')).copied().collect(),
             _ => continue,
         };

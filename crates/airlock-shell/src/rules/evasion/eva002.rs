@@ -28,8 +28,8 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let stops_security = texts.iter().any(|t| matches!(*t, "stop" | "disable" | "mask" | "kill" | "unload" | "bootout")) && texts.iter().any(|t| security_units.iter().any(|u| t.trim_end_matches(".service").ends_with(u)));
         let msg = match base {
             "rm" | "shred" | "truncate" | "srm" | "unlink" if texts.iter().any(|t| is_log(t)) => Some("deletes or truncates system logs"),
-            "journalctl" if texts.iter().any(|t| t.starts_with("--vacuum") || *t == "--rotate" || *t == "--flush" && false) => Some("deletes the system journal"),
-            "auditctl" if texts.iter().any(|t| *t == "-D") || all.contains("-e 0") => Some("switches auditing off"),
+            "journalctl" if texts.iter().any(|t| t.starts_with("--vacuum") || *t == "--rotate") => Some("deletes the system journal"),
+            "auditctl" if texts.contains(&"-D") || all.contains("-e 0") => Some("switches auditing off"),
             "setenforce" if texts.first().is_some_and(|t| *t == "0" || t.eq_ignore_ascii_case("permissive")) => Some("switches SELinux enforcement off"),
             "ufw" if texts.contains(&"disable") || texts.contains(&"reset") => Some("disables the firewall"),
             "iptables" | "ip6tables" | "nft" if texts.iter().any(|t| matches!(*t, "-F" | "--flush" | "flush")) || all.contains("-P INPUT ACCEPT") => Some("removes firewall rules"),

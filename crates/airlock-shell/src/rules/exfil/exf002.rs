@@ -34,8 +34,8 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "curl" | "wget" if reads_file_into_request(a, cmd) => true,
             "curl" => texts.iter().enumerate().any(|(i, t)| {
                 matches!(*t, "-T" | "--upload-file")
-                    || ((matches!(*t, "-d" | "--data" | "--data-binary" | "--data-raw" | "--data-urlencode" | "-F" | "--form")
-                        && texts.get(i + 1).is_some_and(|v| v.contains('@'))))
+                    || (matches!(*t, "-d" | "--data" | "--data-binary" | "--data-raw" | "--data-urlencode" | "-F" | "--form")
+                        && texts.get(i + 1).is_some_and(|v| v.contains('@')))
                     || t.starts_with("--upload-file=")
             }),
             "wget" => texts.iter().any(|t| t.starts_with("--post-file") || t.starts_with("--body-file")),

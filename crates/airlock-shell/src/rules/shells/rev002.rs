@@ -33,7 +33,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "ssh" => texts.iter().any(|t| *t == "-R" || t.starts_with("-R")),
             "kubectl" => texts.contains(&"proxy") && texts.iter().any(|t| t.contains("0.0.0.0")) || texts.contains(&"port-forward") && texts.iter().any(|t| t.contains("0.0.0.0")),
             "busybox" | "httpd" | "webfsd" | "darkhttpd" | "thttpd" | "mini_httpd" => base != "busybox" || texts.first() == Some(&"httpd") || texts.contains(&"nc"),
-            "php" => texts.iter().any(|t| *t == "-S") && texts.iter().any(|t| t.starts_with("0.0.0.0")),
+            "php" => texts.contains(&"-S") && texts.iter().any(|t| t.starts_with("0.0.0.0")),
             _ => {
                 let code_server = a.code_of(cmd).is_some_and(|(c, _)| {
                     let l = c.text.to_ascii_lowercase();

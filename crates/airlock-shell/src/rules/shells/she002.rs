@@ -40,10 +40,10 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let script = base == "script" && !texts.iter().any(|t| *t == "-c" || t.starts_with("--command"));
         let switch_user = matches!(base, "su" | "ksu" | "newgrp" | "sg" | "login") && !texts.iter().any(|t| *t == "-c" || *t == "--command" || t.starts_with("--command=") || *t == "-e");
         let multiplexer = match base {
-            "tmux" | "byobu" => texts.iter().filter(|t| !t.starts_with('-')).all(|t| matches!(*t, "new" | "new-session" | "attach" | "a" | "attach-session") || t.starts_with('/')) && !texts.iter().any(|t| *t == "-d"),
+            "tmux" | "byobu" => texts.iter().filter(|t| !t.starts_with('-')).all(|t| matches!(*t, "new" | "new-session" | "attach" | "a" | "attach-session") || t.starts_with('/')) && !texts.contains(&"-d"),
             "screen" => !texts.iter().any(|t| *t == "-ls" || *t == "-list" || *t == "-d" || *t == "-dm" || *t == "-r" || *t == "-x"),
             "capsh" => texts.last().is_some_and(|t| *t == "--") || texts.iter().any(|t| t.starts_with("--shell")),
-            "ranger" | "mc" | "nnn" | "vifm" | "lf" | "minicom" | "picocom" | "cu" | "mutt" | "neomutt" | "ed" | "ex" | "busybox" => !texts.iter().any(|t| matches!(*t, "--help" | "-h" | "--version" | "-V")) && (base != "ed" || !texts.iter().any(|t| *t == "-s")),
+            "ranger" | "mc" | "nnn" | "vifm" | "lf" | "minicom" | "picocom" | "cu" | "mutt" | "neomutt" | "ed" | "ex" | "busybox" => !texts.iter().any(|t| matches!(*t, "--help" | "-h" | "--version" | "-V")) && (base != "ed" || !texts.contains(&"-s")),
             "ftp" | "telnet" | "sftp" | "tftp" => texts.is_empty(),
             "vi" | "vim" | "nvim" | "emacs" | "nano" => texts.is_empty(),
             _ => false,

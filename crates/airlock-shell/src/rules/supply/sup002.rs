@@ -29,7 +29,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let msg = match base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.') {
             "dpkg" if texts.iter().any(|t| matches!(*t, "-i" | "--install")) => Some("installs a local Debian package outside the repositories"),
             "rpm" if texts.iter().any(|t| t.starts_with("-i") || t.starts_with("-U") || *t == "--install") => Some("installs a local RPM outside the repositories"),
-            "installer" | "pkgutil" if texts.iter().any(|t| *t == "-pkg") => Some("installs a local macOS package"),
+            "installer" | "pkgutil" if texts.contains(&"-pkg") => Some("installs a local macOS package"),
             "pip" | "pipx" | "uv" | "npm" | "yarn" | "pnpm" | "gem" | "apt" | "apt-get" | "dnf" | "yum" | "zypper" | "snap" | "cargo" | "go" | "opkg" | "pkg" | "apk" | "pacman" | "brew" | "port"
                 if installing && (unsigned || texts.iter().any(|t| remote_spec(t) || (archive(t) && !t.starts_with('-')))) =>
             {

@@ -44,7 +44,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                 "date" if texts.iter().any(|t| matches!(*t, "-s" | "--set") || t.starts_with("--set=") || (t.len() >= 8 && t.chars().all(|c| c.is_ascii_digit() || c == '.'))) => Some("sets the system clock".to_string()),
                 "timedatectl" if texts.iter().any(|t| matches!(*t, "set-time" | "set-timezone" | "set-ntp")) => Some("sets the system clock".to_string()),
                 "hwclock" if texts.iter().any(|t| matches!(*t, "--set" | "-w" | "--systohc")) => Some("sets the hardware clock".to_string()),
-                "git" | "patch" if texts.iter().any(|t| *t == "--unsafe-paths") || (base == "patch" && texts.windows(2).any(|w| w.first() == Some(&"-d") && w.get(1).is_some_and(|d| d.starts_with('/')))) => {
+                "git" | "patch" if texts.contains(&"--unsafe-paths") || (base == "patch" && texts.windows(2).any(|w| w.first() == Some(&"-d") && w.get(1).is_some_and(|d| d.starts_with('/')))) => {
                     Some("applies a patch to paths outside the repository".to_string())
                 }
                 "mount" | "umount" if !texts.is_empty() && !texts.iter().all(|t| t.starts_with('-') && matches!(*t, "-l" | "--list")) => Some(format!("changes mounted filesystems with `{base}`")),

@@ -31,16 +31,16 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "screencapture" | "scrot" | "xwd" | "gnome-screenshot" | "maim" | "grim" | "xdotool" | "logkeys" | "showkey" | "xinput" | "arecord" | "ffmpeg" if !matches!(lower.as_str(), "ffmpeg" | "xinput" | "xdotool") || texts.iter().any(|t| t.contains("x11grab") || t.contains("avfoundation") || *t == "test" || *t == "type" || *t == "key" || t.contains("alsa") || t.contains("pulse")) => {
                 Some("captures the screen, keyboard or microphone")
             }
-            "import" if texts.iter().any(|t| *t == "-window") => Some("captures the screen"),
+            "import" if texts.contains(&"-window") => Some("captures the screen"),
             "pbpaste" | "xsel" => Some("reads the clipboard"),
             "xclip" if texts.iter().any(|t| *t == "-o" || *t == "-out") => Some("reads the clipboard"),
             _ => None,
         };
         let what = what.or(match lower.as_str() {
-            "trap" if texts.iter().any(|t| *t == "DEBUG") => Some("records every command typed afterwards (a DEBUG trap)"),
+            "trap" if texts.contains(&"DEBUG") => Some("records every command typed afterwards (a DEBUG trap)"),
             "7z" | "7za" | "7zr" if texts.iter().any(|t| t.starts_with("-p")) && texts.first() == Some(&"a") => Some("encrypts files with a password (staging data for exfiltration or ransom)"),
             "zip" if texts.iter().any(|t| matches!(*t, "-e" | "--encrypt") || t.starts_with("-P")) => Some("encrypts files with a password (staging data for exfiltration or ransom)"),
-            "openssl" if texts.first().is_some_and(|t| *t == "enc" || t.starts_with("des") || t.starts_with("aes")) && !texts.iter().any(|t| *t == "-d") && !texts.contains(&"-base64") => {
+            "openssl" if texts.first().is_some_and(|t| *t == "enc" || t.starts_with("des") || t.starts_with("aes")) && !texts.contains(&"-d") && !texts.contains(&"-base64") => {
                 Some("encrypts files with a password (staging data for exfiltration or ransom)")
             }
             "gpg" | "gpg2" if texts.iter().any(|t| matches!(*t, "-c" | "--symmetric")) => Some("encrypts files with a password (staging data for exfiltration or ransom)"),
