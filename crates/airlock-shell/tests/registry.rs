@@ -68,3 +68,12 @@ fn negative_fixtures_are_not_flagged_by_their_rule() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+#[test]
+fn docs_rules_md_lists_every_rule() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    for r in REGISTRY {
+        assert!(doc.contains(&format!("## {} {}", r.meta.code, r.meta.name)), "docs/rules.md lacks {} (regenerate it from `airlock explain`)", r.meta.code);
+    }
+}
