@@ -30,10 +30,9 @@ struct Row {
 
 pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
     let policy = airlock_config::Policy::load(&crate::resolve_cwd(None))?;
-    let rows: Vec<Row> = REGISTRY
-        .iter()
-        .map(|r| {
-            let m = r.meta;
+    let metas = REGISTRY.iter().map(|r| r.meta).chain(airlock_judge::JUDGE_RULES.iter().copied());
+    let rows: Vec<Row> = metas
+        .map(|m| {
             let level = policy.level_for(m.code, m.category.as_str());
             let decision = match level {
                 None => m.decision.to_string(),
@@ -55,9 +54,10 @@ pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_explain(a: ExplainArgs) -> anyhow::Result<ExitCode> {
-    match rule(&a.code) {
-        Some(r) => {
-            print!("{}", render_doc(r.meta));
+    let judge_rule = airlock_judge::JUDGE_RULES.iter().find(|m| m.code.eq_ignore_ascii_case(&a.code)).copied();
+    match rule(&a.code).map(|r| r.meta).or(judge_rule) {
+        Some(m) => {
+            print!("{}", render_doc(m));
             Ok(ExitCode::SUCCESS)
         }
         None => {

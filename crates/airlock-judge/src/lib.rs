@@ -5,6 +5,25 @@ use airlock_config::Policy;
 use airlock_protocol::{Category, Decision, Finding, Severity, ToolCall, Verdict};
 use std::path::PathBuf;
 
+/// Rules the judge applies itself (not shell analysis), documented like the shell rules.
+pub static UNKNOWN_TOOL: airlock_shell::rules::RuleMeta = airlock_shell::rules::RuleMeta {
+    code: "POL002",
+    name: "unknown-tool",
+    category: Category::Policy,
+    severity: Severity::Low,
+    decision: Decision::Allow,
+    summary: "A tool call airlock has no analysis for (an MCP tool, a new agent tool). The policy's `[policy] unknown_tools` decides: \
+              allow by default, ask or deny for a stricter setup.",
+    why: "Tools airlock cannot read can still act on the machine; a strict deployment may want a person to see them.",
+    instead: "Set `unknown_tools = \"ask\"` in airlock.toml to review them, or add the tool's analysis.",
+    references: &["CWE-284"],
+    flags: &["mcp__filesystem__write_file"],
+    passes: &["Bash"],
+};
+
+/// Every judge-level rule.
+pub static JUDGE_RULES: &[&airlock_shell::rules::RuleMeta] = &[&UNKNOWN_TOOL];
+
 /// Where the call would run.
 #[derive(Debug, Clone, Default)]
 pub struct CallContext {
@@ -59,9 +78,9 @@ impl Judge {
                     return Verdict::allow();
                 }
                 Verdict::from_findings(self.policy.apply(vec![Finding {
-                    code: "POL002".into(),
-                    category: Category::Policy,
-                    severity: Severity::Low,
+                    code: UNKNOWN_TOOL.code.into(),
+                    category: UNKNOWN_TOOL.category,
+                    severity: UNKNOWN_TOOL.severity,
                     decision,
                     message: format!("tool `{name}` is not one airlock knows how to judge; the policy's unknown_tools setting decides"),
                     span: None,

@@ -56,8 +56,10 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             continue;
         }
         let what = reads.describe();
-        if util::prints_to_model(a, cmd) || cmd.pipe.is_some_and(|p| p.index + 1 < p.len) {
+        if util::prints_to_model(a, cmd) {
             out.push(at_cmd(a, m, cmd, format!("prints the credential file {what}; tool output goes to the model provider")));
+        } else if cmd.pipe.is_some_and(|p| p.index + 1 < p.len) {
+            out.push(at_cmd(a, m, cmd, format!("reads the credential file {what} into a pipeline")));
         } else if !a.writes_of(cmd).is_empty() || cmd.is(&["cp", "mv", "tar", "zip", "7z", "rsync", "install", "dd"]) {
             out.push(at_cmd(a, m, cmd, format!("copies the credential file {what} to another place")));
         } else if !cmd.captured {
