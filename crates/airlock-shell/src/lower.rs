@@ -118,8 +118,7 @@ impl Lowerer {
             });
             return false;
         }
-        let mut parser = brush_parser::Parser::new(std::io::BufReader::new(text.as_bytes()), &self.opts);
-        match parser.parse_program() {
+        match parse_program(text, &self.opts) {
             Ok(program) => {
                 for cc in &program.complete_commands {
                     self.compound_list(cc, f);
@@ -134,8 +133,7 @@ impl Lowerer {
                         let lf = Frame { base: offset, ..f };
                         offset += line.len() + 1;
                         if !line.trim().is_empty() {
-                            let mut p = brush_parser::Parser::new(std::io::BufReader::new(line.as_bytes()), &self.opts);
-                            if let Ok(program) = p.parse_program() {
+                            if let Ok(program) = parse_program(line, &self.opts) {
                                 for cc in &program.complete_commands {
                                     self.compound_list(cc, lf);
                                 }
@@ -145,7 +143,7 @@ impl Lowerer {
                 }
                 self.notes.push(Note::ParseError {
                     span: f.span_override.unwrap_or(Span::new(f.base, f.base + text.len())),
-                    message: e.to_string(),
+                    message: e,
                     depth: f.depth,
                 });
                 false
@@ -434,7 +432,8 @@ impl Lowerer {
     }
 
     fn heredoc_body(&mut self, text: &str, f: Frame) -> Arg {
-        match brush_parser::word::parse_heredoc(text, &self.opts) {
+        let opts = &self.opts;
+        match std::panic::catch_unwind(|| brush_parser::word::parse_heredoc(text, opts)).map_err(|_| ()).and_then(|r| r.map_err(|_| ())) {
             Ok(pieces) => {
                 let mut arg = Arg { raw: text.to_string(), value: Some(String::new()), ..Arg::default() };
                 self.pieces(&pieces, &mut arg, f, false);
@@ -468,7 +467,8 @@ impl Lowerer {
     pub fn word(&mut self, w: &ast::Word, f: Frame) -> Arg {
         let span = self.span_of(w.loc.as_ref(), &f);
         let mut arg = Arg { raw: w.value.clone(), value: Some(String::new()), span, ..Arg::default() };
-        match brush_parser::word::parse(&w.value, &self.opts) {
+        let opts = &self.opts;
+        match std::panic::catch_unwind(|| brush_parser::word::parse(&w.value, opts)).map_err(|_| ()).and_then(|r| r.map_err(|_| ())) {
             Ok(pieces) => {
                 let quoted_parts = pieces.len() > 1
                     && pieces.iter().any(|p| matches!(p.piece, WordPiece::SingleQuotedText(_) | WordPiece::DoubleQuotedSequence(_)));
@@ -594,6 +594,15 @@ impl Lowerer {
             },
         }
     }
+}
+
+/// Parse a program; a parser panic (a bug in the parser on hostile input) is a parse error, never a crash.
+fn parse_program(text: &str, opts: &brush_parser::ParserOptions) -> Result<ast::Program, String> {
+    let run = || {
+        let mut parser = brush_parser::Parser::new(std::io::BufReader::new(text.as_bytes()), opts);
+        parser.parse_program().map_err(|e| e.to_string())
+    };
+    std::panic::catch_unwind(run).unwrap_or_else(|_| Err("the shell parser failed on this input".to_string()))
 }
 
 static NAME_MARKER: ast::CommandPrefixOrSuffixItem =

@@ -21,6 +21,14 @@ pub fn check(command: &str, policy: &Policy) -> Result<(), Finding> {
     if command.contains('\0') {
         return Err(crate::unparseable("PAR002", "command contains a NUL byte, which no shell passes through".into(), Span::new(0, 0), policy.unparseable));
     }
+    if let Some(at) = oversized_fd(command) {
+        return Err(crate::unparseable(
+            "PAR002",
+            "a redirection names a file descriptor number too large for any shell".into(),
+            Span::new(at, command.len().min(at + 12)),
+            policy.unparseable,
+        ));
+    }
     let depth = max_nesting(command);
     if depth > MAX_NESTING {
         return Err(crate::unparseable(
@@ -31,6 +39,25 @@ pub fn check(command: &str, policy: &Policy) -> Result<(), Finding> {
         ));
     }
     Ok(())
+}
+
+/// A run of 10+ digits right before `<` or `>`: an I/O number no shell accepts (and one the parser
+/// cannot represent).
+fn oversized_fd(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut run_start = None;
+    for (i, c) in b.iter().enumerate() {
+        if c.is_ascii_digit() {
+            run_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = run_start.take() {
+            if (c == &b'<' || c == &b'>') && i - start >= 10 {
+                return Some(start);
+            }
+        }
+    }
+    None
 }
 
 /// Upper bound of bracket nesting, ignoring single-quoted text.
@@ -71,5 +98,12 @@ mod tests {
         assert_eq!(max_nesting("echo '((((('"), 0);
         let deep = "$(".repeat(10_000) + &")".repeat(10_000);
         assert!(max_nesting(&deep) > MAX_NESTING);
+    }
+
+    #[test]
+    fn oversized_descriptors() {
+        assert_eq!(oversized_fd("8777777777>|x"), Some(0));
+        assert_eq!(oversized_fd("echo 2>&1"), None);
+        assert_eq!(oversized_fd("echo 12345678901 > f"), None);
     }
 }

@@ -53,3 +53,17 @@ fn random_bytes_never_panic() {
         let _ = analyze(&text, &ctx);
     }
 }
+
+/// Crashes found by `cargo fuzz run analyze`, kept as regression inputs.
+#[test]
+fn fuzz_regressions() {
+    let policy = Policy::default();
+    let ctx = Context { policy: &policy, cwd: None, home: None };
+    // brush-parser 0.4 panicked on an I/O number that overflows i32.
+    let cases: [&[u8]; 3] = [b"8777777777>|\xba\xba+\n", b"echo 99999999999<x", b"f 2147483648>&1"];
+    for case in cases {
+        let text = String::from_utf8_lossy(case);
+        let findings = analyze(&text, &ctx);
+        assert!(!findings.is_empty(), "{text:?} must not be allowed silently");
+    }
+}
