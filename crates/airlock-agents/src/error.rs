@@ -9,11 +9,21 @@ pub enum AgentError {
     #[error("hook input is not valid: {0}")]
     BadHookInput(String),
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is not valid {format}; not touching it: {message}")]
-    Malformed { path: PathBuf, format: &'static str, message: String },
+    Malformed {
+        path: PathBuf,
+        format: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     Unsupported(String),
 }

@@ -50,10 +50,18 @@ where
     F: FnOnce(&ToolCall, Option<&str>) -> Result<Verdict, String>,
 {
     if input.len() > MAX_HOOK_INPUT {
-        return Err(format!("hook input is {} bytes, over the {} byte limit", input.len(), MAX_HOOK_INPUT));
+        return Err(format!(
+            "hook input is {} bytes, over the {} byte limit",
+            input.len(),
+            MAX_HOOK_INPUT
+        ));
     }
-    let v: Value = serde_json::from_slice(input).map_err(|e| format!("hook input is not JSON: {e}"))?;
-    let tool = v.get("tool_name").and_then(Value::as_str).ok_or("hook input has no string `tool_name`")?;
+    let v: Value =
+        serde_json::from_slice(input).map_err(|e| format!("hook input is not JSON: {e}"))?;
+    let tool = v
+        .get("tool_name")
+        .and_then(Value::as_str)
+        .ok_or("hook input has no string `tool_name`")?;
     let tool_input = v.get("tool_input").cloned().unwrap_or(Value::Null);
     let cwd = v.get("cwd").and_then(Value::as_str);
     let call = adapters::normalize(agent, tool, &tool_input).map_err(|e| e.to_string())?;
@@ -62,17 +70,26 @@ where
 
 fn render(agent: Agent, decision: Decision, reason: &str) -> HookAnswer {
     let stdout = match (agent, decision) {
-        (Agent::ClaudeCode | Agent::OpenCode, Decision::Allow) | (Agent::Codex, Decision::Allow) => String::new(),
+        (Agent::ClaudeCode | Agent::OpenCode, Decision::Allow)
+        | (Agent::Codex, Decision::Allow) => String::new(),
         (Agent::ClaudeCode | Agent::OpenCode, d) => pre_tool_use(d, reason),
         (Agent::Codex, _) => pre_tool_use(Decision::Deny, reason),
         (Agent::Gemini, Decision::Allow) => json!({"decision": "allow"}).to_string(),
         (Agent::Gemini, _) => json!({"decision": "deny", "reason": reason}).to_string(),
     };
-    HookAnswer { stdout, stderr: String::new(), exit_code: 0 }
+    HookAnswer {
+        stdout,
+        stderr: String::new(),
+        exit_code: 0,
+    }
 }
 
 fn pre_tool_use(d: Decision, reason: &str) -> String {
-    let reason = if reason.trim().is_empty() { "airlock: blocked" } else { reason };
+    let reason = if reason.trim().is_empty() {
+        "airlock: blocked"
+    } else {
+        reason
+    };
     json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": d.as_str(), "permissionDecisionReason": reason}}).to_string()
 }
 
@@ -86,7 +103,15 @@ mod tests {
         if d == Decision::Allow {
             return Verdict::allow();
         }
-        Verdict::from_findings(vec![Finding { code: "EXF001".into(), category: Category::Exfiltration, severity: Severity::Critical, decision: d, message: "sends the environment".into(), span: None, snippet: None }])
+        Verdict::from_findings(vec![Finding {
+            code: "EXF001".into(),
+            category: Category::Exfiltration,
+            severity: Severity::Critical,
+            decision: d,
+            message: "sends the environment".into(),
+            span: None,
+            snippet: None,
+        }])
     }
 
     fn input(tool: &str, tool_input: Value) -> Vec<u8> {
@@ -95,40 +120,82 @@ mod tests {
 
     #[test]
     fn claude_code_answers() {
-        let a = answer(Agent::ClaudeCode, &input("Bash", json!({"command": "ls"})), |_, _| Ok(verdict(Decision::Allow)));
-        assert_eq!(a, HookAnswer { stdout: String::new(), stderr: String::new(), exit_code: 0 });
-        let a = answer(Agent::ClaudeCode, &input("Bash", json!({"command": "x"})), |_, cwd| {
-            assert_eq!(cwd, Some("/w"));
-            Ok(verdict(Decision::Ask))
-        });
+        let a = answer(
+            Agent::ClaudeCode,
+            &input("Bash", json!({"command": "ls"})),
+            |_, _| Ok(verdict(Decision::Allow)),
+        );
+        assert_eq!(
+            a,
+            HookAnswer {
+                stdout: String::new(),
+                stderr: String::new(),
+                exit_code: 0
+            }
+        );
+        let a = answer(
+            Agent::ClaudeCode,
+            &input("Bash", json!({"command": "x"})),
+            |_, cwd| {
+                assert_eq!(cwd, Some("/w"));
+                Ok(verdict(Decision::Ask))
+            },
+        );
         let v: Value = serde_json::from_str(&a.stdout).unwrap();
         assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "ask");
-        assert!(v["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap().contains("EXF001"));
+        assert!(v["hookSpecificOutput"]["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .contains("EXF001"));
     }
 
     #[test]
     fn codex_maps_ask_to_deny_and_allows_silently() {
-        let a = answer(Agent::Codex, &input("exec_command", json!({"cmd": "x"})), |_, _| Ok(verdict(Decision::Ask)));
+        let a = answer(
+            Agent::Codex,
+            &input("exec_command", json!({"cmd": "x"})),
+            |_, _| Ok(verdict(Decision::Ask)),
+        );
         let v: Value = serde_json::from_str(&a.stdout).unwrap();
         assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny");
-        assert!(!v["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap().is_empty());
-        let a = answer(Agent::Codex, &input("exec_command", json!({"cmd": "ls"})), |_, _| Ok(verdict(Decision::Allow)));
+        assert!(!v["hookSpecificOutput"]["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .is_empty());
+        let a = answer(
+            Agent::Codex,
+            &input("exec_command", json!({"cmd": "ls"})),
+            |_, _| Ok(verdict(Decision::Allow)),
+        );
         assert!(a.stdout.is_empty() && a.exit_code == 0);
     }
 
     #[test]
     fn gemini_top_level_decision() {
-        let a = answer(Agent::Gemini, &input("run_shell_command", json!({"command": "x"})), |_, _| Ok(verdict(Decision::Ask)));
+        let a = answer(
+            Agent::Gemini,
+            &input("run_shell_command", json!({"command": "x"})),
+            |_, _| Ok(verdict(Decision::Ask)),
+        );
         let v: Value = serde_json::from_str(&a.stdout).unwrap();
         assert_eq!(v["decision"], "deny");
-        let a = answer(Agent::Gemini, &input("run_shell_command", json!({"command": "ls"})), |_, _| Ok(verdict(Decision::Allow)));
+        let a = answer(
+            Agent::Gemini,
+            &input("run_shell_command", json!({"command": "ls"})),
+            |_, _| Ok(verdict(Decision::Allow)),
+        );
         assert_eq!(a.stdout, r#"{"decision":"allow"}"#);
     }
 
     #[test]
     fn every_failure_denies_with_exit_2() {
-        let never = |_: &ToolCall, _: Option<&str>| -> Result<Verdict, String> { Ok(Verdict::allow()) };
-        for bad in [&b"not json"[..], br#"{"tool_input": {}}"#, br#"{"tool_name": "Bash", "tool_input": {}}"#] {
+        let never =
+            |_: &ToolCall, _: Option<&str>| -> Result<Verdict, String> { Ok(Verdict::allow()) };
+        for bad in [
+            &b"not json"[..],
+            br#"{"tool_input": {}}"#,
+            br#"{"tool_name": "Bash", "tool_input": {}}"#,
+        ] {
             for agent in [Agent::ClaudeCode, Agent::Codex, Agent::Gemini] {
                 let a = answer(agent, bad, never);
                 assert_eq!(a.exit_code, 2, "{agent} {:?}", String::from_utf8_lossy(bad));
@@ -136,7 +203,11 @@ mod tests {
                 assert!(a.stdout.contains("deny"));
             }
         }
-        let a = answer(Agent::ClaudeCode, &input("Bash", json!({"command": "ls"})), |_, _| Err("policy file is malformed".into()));
+        let a = answer(
+            Agent::ClaudeCode,
+            &input("Bash", json!({"command": "ls"})),
+            |_, _| Err("policy file is malformed".into()),
+        );
         assert_eq!(a.exit_code, 2);
         assert!(a.stderr.contains("malformed"));
         let huge = vec![b' '; MAX_HOOK_INPUT + 1];

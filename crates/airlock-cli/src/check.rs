@@ -37,7 +37,10 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let verdict = judge.judge_command(&command, &ctx);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&JsonVerdict::new(&verdict))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&JsonVerdict::new(&verdict))?
+        );
     } else {
         print!("{}", render_text(&command, &verdict));
     }
@@ -54,7 +57,12 @@ struct JsonVerdict<'a> {
 
 impl<'a> JsonVerdict<'a> {
     fn new(v: &'a Verdict) -> Self {
-        JsonVerdict { decision: v.decision, reason: v.reason(), rules: v.rule_codes(), findings: &v.findings }
+        JsonVerdict {
+            decision: v.decision,
+            reason: v.reason(),
+            rules: v.rule_codes(),
+            findings: &v.findings,
+        }
     }
 }
 
@@ -62,12 +70,22 @@ impl<'a> JsonVerdict<'a> {
 pub fn render_text(command: &str, v: &Verdict) -> String {
     let mut s = format!("{}\n", v.decision.as_str().to_uppercase());
     for f in &v.findings {
-        s.push_str(&format!("  {} [{}] {} ({})\n", f.decision, f.code, f.message, f.category));
+        s.push_str(&format!(
+            "  {} [{}] {} ({})\n",
+            f.decision, f.code, f.message, f.category
+        ));
         if let Some(span) = f.span {
             if span.end > span.start && !command.contains('\n') {
                 if let Some(text) = command.get(span.start..span.end) {
-                    let lead = command.get(..span.start).map(|p| p.chars().count()).unwrap_or(0);
-                    s.push_str(&format!("      {command}\n      {}{}\n", " ".repeat(lead), "^".repeat(text.chars().count().max(1))));
+                    let lead = command
+                        .get(..span.start)
+                        .map(|p| p.chars().count())
+                        .unwrap_or(0);
+                    s.push_str(&format!(
+                        "      {command}\n      {}{}\n",
+                        " ".repeat(lead),
+                        "^".repeat(text.chars().count().max(1))
+                    ));
                 }
             } else if let Some(snip) = &f.snippet {
                 s.push_str(&format!("      at: {snip}\n"));
@@ -96,11 +114,16 @@ fn batch(judge: &Judge, ctx: &CallContext, file: &str) -> anyhow::Result<ExitCod
     let mut reader: Box<dyn BufRead> = if file == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin().lock()))
     } else {
-        Box::new(std::io::BufReader::new(std::fs::File::open(file).map_err(|e| anyhow::anyhow!("cannot open {file}: {e}"))?))
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(file).map_err(|e| anyhow::anyhow!("cannot open {file}: {e}"))?,
+        ))
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 16);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 16);
     let mut worst = Decision::Allow;
     let mut line_no = 0usize;
     loop {
@@ -120,8 +143,27 @@ fn batch(judge: &Judge, ctx: &CallContext, file: &str) -> anyhow::Result<ExitCod
         }
         let chunk = block.len().div_ceil(workers);
         let results: Vec<Vec<(Decision, String)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = block.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(|(n, l)| judge_line(judge, ctx, *n, l)).collect::<Vec<_>>())).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| vec![(Decision::Deny, "{\"decision\":\"deny\",\"error\":\"internal error\"}".into())])).collect()
+            let handles: Vec<_> = block
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(n, l)| judge_line(judge, ctx, *n, l))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![(
+                            Decision::Deny,
+                            "{\"decision\":\"deny\",\"error\":\"internal error\"}".into(),
+                        )]
+                    })
+                })
+                .collect()
         });
         for (d, record) in results.into_iter().flatten() {
             worst = worst.max(d);
@@ -140,20 +182,43 @@ fn judge_line(judge: &Judge, ctx: &CallContext, n: usize, line: &[u8]) -> (Decis
         Ok((id, command)) => {
             let v = judge.judge_command(&command, ctx);
             let micros = start.elapsed().as_micros() as u64;
-            (v.decision, BatchOut { id, decision: v.decision, rules: v.rule_codes(), micros, error: None, reason: None })
+            (
+                v.decision,
+                BatchOut {
+                    id,
+                    decision: v.decision,
+                    rules: v.rule_codes(),
+                    micros,
+                    error: None,
+                    reason: None,
+                },
+            )
         }
         Err((id, e)) => {
             let d = judge.policy().unparseable.max(Decision::Ask);
             let micros = start.elapsed().as_micros() as u64;
-            (d, BatchOut { id, decision: d, rules: vec!["PAR001".into()], micros, error: Some(format!("line {n}: {e}")), reason: None })
+            (
+                d,
+                BatchOut {
+                    id,
+                    decision: d,
+                    rules: vec!["PAR001".into()],
+                    micros,
+                    error: Some(format!("line {n}: {e}")),
+                    reason: None,
+                },
+            )
         }
     };
-    let text = serde_json::to_string(&out).unwrap_or_else(|e| format!("{{\"decision\":\"deny\",\"error\":\"cannot encode verdict: {e}\"}}"));
+    let text = serde_json::to_string(&out).unwrap_or_else(|e| {
+        format!("{{\"decision\":\"deny\",\"error\":\"cannot encode verdict: {e}\"}}")
+    });
     (d, text)
 }
 
 fn parse_line(line: &[u8]) -> Result<(serde_json::Value, String), (serde_json::Value, String)> {
-    let v: serde_json::Value = serde_json::from_slice(line).map_err(|e| (serde_json::Value::Null, format!("not JSON: {e}")))?;
+    let v: serde_json::Value = serde_json::from_slice(line)
+        .map_err(|e| (serde_json::Value::Null, format!("not JSON: {e}")))?;
     let id = v.get("id").cloned().unwrap_or(serde_json::Value::Null);
     match v.get("command") {
         Some(serde_json::Value::String(c)) => Ok((id, c.clone())),

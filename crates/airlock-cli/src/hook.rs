@@ -18,16 +18,25 @@ pub fn run(a: HookArgs) -> anyhow::Result<ExitCode> {
     let agent = Agent::parse(&a.agent)?;
     let mut input = Vec::new();
     // Read one byte past the limit so oversize input is seen as oversize, not truncated.
-    let read = std::io::stdin().lock().take(MAX_HOOK_INPUT as u64 + 1).read_to_end(&mut input);
+    let read = std::io::stdin()
+        .lock()
+        .take(MAX_HOOK_INPUT as u64 + 1)
+        .read_to_end(&mut input);
     let reply = match read {
         Ok(_) => answer(agent, &input, |call, cwd| {
-            let cwd = cwd.map(PathBuf::from).unwrap_or_else(|| crate::resolve_cwd(None));
+            let cwd = cwd
+                .map(PathBuf::from)
+                .unwrap_or_else(|| crate::resolve_cwd(None));
             let policy = Policy::load(&cwd).map_err(|e| e.to_string())?;
             // A panic inside the analysis must still end in a deny.
-            std::panic::catch_unwind(|| Judge::new(policy).judge(call, &CallContext::from_env(Some(cwd))))
-                .map_err(|_| "internal error while judging the tool call".to_string())
+            std::panic::catch_unwind(|| {
+                Judge::new(policy).judge(call, &CallContext::from_env(Some(cwd)))
+            })
+            .map_err(|_| "internal error while judging the tool call".to_string())
         }),
-        Err(e) => answer(agent, b"", |_, _| Err(format!("cannot read hook input: {e}"))),
+        Err(e) => answer(agent, b"", |_, _| {
+            Err(format!("cannot read hook input: {e}"))
+        }),
     };
     let mut out = std::io::stdout().lock();
     out.write_all(reply.stdout.as_bytes())?;

@@ -34,8 +34,17 @@ fn options(a: &InstallArgs) -> anyhow::Result<Options> {
     let agent = Agent::parse(&a.agent)?;
     let exe = std::env::current_exe()?;
     let exe = exe.canonicalize().unwrap_or(exe);
-    let exe = exe.to_str().ok_or_else(|| anyhow::anyhow!("the airlock binary's path is not UTF-8: {}", exe.display()))?;
-    let quoted = if exe.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c)) { exe.to_string() } else { format!("'{}'", exe.replace('\'', "'\\''")) };
+    let exe = exe.to_str().ok_or_else(|| {
+        anyhow::anyhow!("the airlock binary's path is not UTF-8: {}", exe.display())
+    })?;
+    let quoted = if exe
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
+    {
+        exe.to_string()
+    } else {
+        format!("'{}'", exe.replace('\'', "'\\''"))
+    };
     Ok(Options {
         agent,
         managed: a.managed,
@@ -51,10 +60,22 @@ fn run(a: &InstallArgs, remove: bool) -> anyhow::Result<ExitCode> {
     let changes = plan(&opts, remove)?;
     for c in &changes {
         if a.dry_run {
-            println!("--- {} ({})", c.path.display(), if c.changed() { "would change" } else { "unchanged" });
+            println!(
+                "--- {} ({})",
+                c.path.display(),
+                if c.changed() {
+                    "would change"
+                } else {
+                    "unchanged"
+                }
+            );
             print!("{}", c.after);
         } else if c.changed() {
-            println!("{} {}", if remove { "updated" } else { "wrote" }, c.path.display());
+            println!(
+                "{} {}",
+                if remove { "updated" } else { "wrote" },
+                c.path.display()
+            );
         } else {
             println!("unchanged {}", c.path.display());
         }
@@ -62,7 +83,10 @@ fn run(a: &InstallArgs, remove: bool) -> anyhow::Result<ExitCode> {
     if !a.dry_run {
         apply(&changes)?;
         if !remove {
-            println!("airlock now judges every {} tool call before it runs.", opts.agent);
+            println!(
+                "airlock now judges every {} tool call before it runs.",
+                opts.agent
+            );
             if opts.agent == Agent::Codex && !opts.managed {
                 println!("note: Codex skips hooks.json hooks it has not been told to trust; use --managed for a hook users cannot skip.");
             }

@@ -12,7 +12,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "airlock", version, about = "Treat every model output as untrusted code.")]
+#[command(
+    name = "airlock",
+    version,
+    about = "Treat every model output as untrusted code."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,5 +59,6 @@ fn main() -> ExitCode {
 
 /// The directory the policy is discovered from.
 pub(crate) fn resolve_cwd(cwd: Option<PathBuf>) -> PathBuf {
-    cwd.or_else(|| std::env::current_dir().ok()).unwrap_or_else(|| PathBuf::from("/"))
+    cwd.or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("/"))
 }

@@ -30,23 +30,42 @@ struct Row {
 
 pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
     let policy = airlock_config::Policy::load(&crate::resolve_cwd(None))?;
-    let metas = REGISTRY.iter().map(|r| r.meta).chain(airlock_judge::JUDGE_RULES.iter().copied());
+    let metas = REGISTRY
+        .iter()
+        .map(|r| r.meta)
+        .chain(airlock_judge::JUDGE_RULES.iter().copied());
     let rows: Vec<Row> = metas
         .map(|m| {
             let level = policy.level_for(m.code, m.category.as_str());
             let decision = match level {
                 None => m.decision.to_string(),
-                Some(l) => l.decision().map(|d| format!("{d} (policy)")).unwrap_or_else(|| "off (policy)".into()),
+                Some(l) => l
+                    .decision()
+                    .map(|d| format!("{d} (policy)"))
+                    .unwrap_or_else(|| "off (policy)".into()),
             };
-            Row { code: m.code, name: m.name, category: m.category.to_string(), decision, severity: m.severity.to_string(), summary: m.summary }
+            Row {
+                code: m.code,
+                name: m.name,
+                category: m.category.to_string(),
+                decision,
+                severity: m.severity.to_string(),
+                summary: m.summary,
+            }
         })
         .collect();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
-        println!("{:<7} {:<36} {:<22} {:<14} severity", "code", "name", "category", "default");
+        println!(
+            "{:<7} {:<36} {:<22} {:<14} severity",
+            "code", "name", "category", "default"
+        );
         for r in &rows {
-            println!("{:<7} {:<36} {:<22} {:<14} {}", r.code, r.name, r.category, r.decision, r.severity);
+            println!(
+                "{:<7} {:<36} {:<22} {:<14} {}",
+                r.code, r.name, r.category, r.decision, r.severity
+            );
         }
         println!("\n{} rules. `airlock explain CODE` shows one.", rows.len());
     }
@@ -54,7 +73,10 @@ pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_explain(a: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let judge_rule = airlock_judge::JUDGE_RULES.iter().find(|m| m.code.eq_ignore_ascii_case(&a.code)).copied();
+    let judge_rule = airlock_judge::JUDGE_RULES
+        .iter()
+        .find(|m| m.code.eq_ignore_ascii_case(&a.code))
+        .copied();
     match rule(&a.code).map(|r| r.meta).or(judge_rule) {
         Some(m) => {
             print!("{}", render_doc(m));

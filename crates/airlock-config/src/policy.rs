@@ -42,7 +42,12 @@ fn user_config_path() -> Option<PathBuf> {
     if let Some(x) = std::env::var_os("XDG_CONFIG_HOME") {
         return Some(PathBuf::from(x).join("airlock").join("airlock.toml"));
     }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config").join("airlock").join("airlock.toml"))
+    std::env::var_os("HOME").map(|h| {
+        PathBuf::from(h)
+            .join(".config")
+            .join("airlock")
+            .join("airlock.toml")
+    })
 }
 
 fn find_project_file(cwd: &Path) -> Option<PathBuf> {
@@ -63,17 +68,25 @@ fn read_optional(path: &Path) -> Result<Option<(PathBuf, ConfigFile)>, ConfigErr
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some((path.to_path_buf(), parse_file(path, &text)?))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ConfigError::Read { path: path.to_path_buf(), source }),
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
 /// Parse one policy file's text.
 pub fn parse_file(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
-    let file: ConfigFile = toml::from_str(text)
-        .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+    let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     for key in file.rules.keys() {
         if key.trim().is_empty() {
-            return Err(ConfigError::Invalid { path: path.to_path_buf(), message: "empty rule name".into() });
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: "empty rule name".into(),
+            });
         }
     }
     Ok(file)
@@ -103,7 +116,12 @@ impl Default for Policy {
             unparseable: Decision::Ask,
             workspace_root: None,
             trusted_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
-            protected_branches: vec!["main".into(), "master".into(), "release/*".into(), "production".into()],
+            protected_branches: vec![
+                "main".into(),
+                "master".into(),
+                "release/*".into(),
+                "production".into(),
+            ],
             trusted_remotes: vec!["origin".into(), "upstream".into()],
             levels: BTreeMap::new(),
             floors: BTreeMap::new(),
@@ -164,11 +182,16 @@ impl Policy {
     /// A policy from one file's text (tests, `--config`).
     pub fn from_toml(path: &Path, text: &str) -> Result<Policy, ConfigError> {
         let file = parse_file(path, text)?;
-        Policy::from_layers(Layers { project: Some((path.to_path_buf(), file)), ..Layers::default() })
+        Policy::from_layers(Layers {
+            project: Some((path.to_path_buf(), file)),
+            ..Layers::default()
+        })
     }
 
     fn lookup(map: &BTreeMap<String, RuleLevel>, code: &str, category: &str) -> Option<RuleLevel> {
-        map.get(&normalize_key(code)).or_else(|| map.get(&normalize_key(category))).copied()
+        map.get(&normalize_key(code))
+            .or_else(|| map.get(&normalize_key(category)))
+            .copied()
     }
 
     /// The level the policy gives a rule, if it says anything about it.
@@ -208,10 +231,12 @@ impl Policy {
     }
 
     pub fn branch_protected(&self, branch: &str) -> bool {
-        self.protected_branches.iter().any(|pat| match pat.strip_suffix('*') {
-            Some(prefix) => branch.starts_with(prefix),
-            None => branch == pat,
-        })
+        self.protected_branches
+            .iter()
+            .any(|pat| match pat.strip_suffix('*') {
+                Some(prefix) => branch.starts_with(prefix),
+                None => branch == pat,
+            })
     }
 
     pub fn remote_trusted(&self, remote: &str) -> bool {
@@ -292,7 +317,10 @@ mod tests {
     #[test]
     fn project_overrides_and_off_drops() {
         let layers = Layers {
-            project: Some(("p".into(), file("[rules]\nEXF001 = \"ask\"\npersistence = \"off\"\n"))),
+            project: Some((
+                "p".into(),
+                file("[rules]\nEXF001 = \"ask\"\npersistence = \"off\"\n"),
+            )),
             ..Layers::default()
         };
         let p = Policy::from_layers(layers).unwrap_or_default();
@@ -312,7 +340,11 @@ mod tests {
             ..Layers::default()
         };
         let p = Policy::from_layers(layers).unwrap_or_default();
-        let out = p.apply(vec![finding("EXF001", Category::Exfiltration, Decision::Deny)]);
+        let out = p.apply(vec![finding(
+            "EXF001",
+            Category::Exfiltration,
+            Decision::Deny,
+        )]);
         assert_eq!(out.first().map(|f| f.decision), Some(Decision::Deny));
         assert!(p.host_trusted("corp.example"));
         assert!(!p.host_trusted("evil.example"));
@@ -326,7 +358,10 @@ mod tests {
 
     #[test]
     fn wildcard_hosts() {
-        let p = Policy { trusted_hosts: vec!["*.example.com".into()], ..Policy::default() };
+        let p = Policy {
+            trusted_hosts: vec!["*.example.com".into()],
+            ..Policy::default()
+        };
         assert!(p.host_trusted("api.example.com"));
         assert!(p.host_trusted("EXAMPLE.com."));
         assert!(!p.host_trusted("example.com.evil.net"));

@@ -95,7 +95,9 @@ mod tests {
         assert!(Decision::Allow < Decision::Ask);
         assert!(Decision::Ask < Decision::Deny);
         assert_eq!(
-            [Decision::Ask, Decision::Deny, Decision::Allow].iter().max(),
+            [Decision::Ask, Decision::Deny, Decision::Allow]
+                .iter()
+                .max(),
             Some(&Decision::Deny)
         );
         assert_eq!(Decision::parse(" DENY "), Some(Decision::Deny));

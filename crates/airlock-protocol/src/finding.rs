@@ -11,7 +11,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
 }
 
@@ -91,12 +94,19 @@ pub struct Verdict {
 
 impl Verdict {
     pub fn allow() -> Self {
-        Verdict { decision: Decision::Allow, findings: Vec::new() }
+        Verdict {
+            decision: Decision::Allow,
+            findings: Vec::new(),
+        }
     }
 
     /// Decision is the strictest of the findings' decisions (allow when none).
     pub fn from_findings(findings: Vec<Finding>) -> Self {
-        let decision = findings.iter().map(|f| f.decision).max().unwrap_or(Decision::Allow);
+        let decision = findings
+            .iter()
+            .map(|f| f.decision)
+            .max()
+            .unwrap_or(Decision::Allow);
         Verdict { decision, findings }
     }
 
@@ -117,7 +127,11 @@ impl Verdict {
             return "airlock: no findings".to_string();
         }
         let mut ordered: Vec<&Finding> = self.findings.iter().collect();
-        ordered.sort_by(|a, b| b.decision.cmp(&a.decision).then(b.severity.cmp(&a.severity)));
+        ordered.sort_by(|a, b| {
+            b.decision
+                .cmp(&a.decision)
+                .then(b.severity.cmp(&a.severity))
+        });
         let parts: Vec<String> = ordered
             .iter()
             .filter(|f| f.decision != Decision::Allow)
@@ -148,7 +162,10 @@ mod tests {
 
     #[test]
     fn verdict_takes_strictest() {
-        let v = Verdict::from_findings(vec![finding("A", Decision::Ask), finding("B", Decision::Deny)]);
+        let v = Verdict::from_findings(vec![
+            finding("A", Decision::Ask),
+            finding("B", Decision::Deny),
+        ]);
         assert_eq!(v.decision, Decision::Deny);
         assert!(v.reason().starts_with("airlock deny: [B]"));
         assert_eq!(Verdict::from_findings(vec![]).decision, Decision::Allow);

@@ -40,7 +40,10 @@ pub enum ToolCall {
     /// Fetch a URL (the agent's own web tool, not a shell command).
     FetchUrl { url: String },
     /// Anything else, kept as the agent sent it.
-    Other { name: String, input: serde_json::Value },
+    Other {
+        name: String,
+        input: serde_json::Value,
+    },
 }
 
 impl ToolCall {

@@ -74,19 +74,79 @@ pub struct Analysis<'a> {
 fn non_reading(base: &str) -> bool {
     matches!(
         base,
-"ls" | "stat" | "test" | "[" | "du" | "readlink" | "realpath" | "chmod" | "chown" | "chgrp" | "mkdir" | "touch"
-            | "rm" | "rmdir" | "cd" | "ln" | "echo" | "file" | "lsattr" | "wc" | "find" | "basename" | "dirname" | "shred" | "unlink" | "srm"
-            | "chattr" | "chflags" | "setfacl" | "getfacl" | "ssh-keygen" | "ssh-add" | "ssh" | "exa" | "eza" | "tree" | "git"
-            | "security" | "dotenv" | "dotenvx" | "env-cmd" | "direnv" | "docker" | "docker-compose" | "podman" | "source" | "."
+        "ls" | "stat"
+            | "test"
+            | "["
+            | "du"
+            | "readlink"
+            | "realpath"
+            | "chmod"
+            | "chown"
+            | "chgrp"
+            | "mkdir"
+            | "touch"
+            | "rm"
+            | "rmdir"
+            | "cd"
+            | "ln"
+            | "echo"
+            | "file"
+            | "lsattr"
+            | "wc"
+            | "find"
+            | "basename"
+            | "dirname"
+            | "shred"
+            | "unlink"
+            | "srm"
+            | "chattr"
+            | "chflags"
+            | "setfacl"
+            | "getfacl"
+            | "ssh-keygen"
+            | "ssh-add"
+            | "ssh"
+            | "exa"
+            | "eza"
+            | "tree"
+            | "git"
+            | "security"
+            | "dotenv"
+            | "dotenvx"
+            | "env-cmd"
+            | "direnv"
+            | "docker"
+            | "docker-compose"
+            | "podman"
+            | "source"
+            | "."
     )
 }
 
 impl<'a> Analysis<'a> {
     pub fn new(source: &'a str, ctx: &'a Context<'a>, cmds: Vec<Cmd>, notes: Vec<Note>) -> Self {
         let n = cmds.len();
-        let code = cmds.iter().map(|c| interp::inline_code(c).map(|code| { let f = interp::scan(&code.text); (code, f) })).collect();
+        let code = cmds
+            .iter()
+            .map(|c| {
+                interp::inline_code(c).map(|code| {
+                    let f = interp::scan(&code.text);
+                    (code, f)
+                })
+            })
+            .collect();
         let writes = cmds.iter().map(crate::rules::util::written_paths).collect();
-        let mut a = Analysis { source, ctx, cmds, notes, reads: vec![Taint::default(); n], input: vec![Taint::default(); n], output: vec![Taint::default(); n], code, writes };
+        let mut a = Analysis {
+            source,
+            ctx,
+            cmds,
+            notes,
+            reads: vec![Taint::default(); n],
+            input: vec![Taint::default(); n],
+            output: vec![Taint::default(); n],
+            code,
+            writes,
+        };
         a.flow();
         a
     }
@@ -96,7 +156,9 @@ impl<'a> Analysis<'a> {
         // Last command seen at each (pipeline, index) so later stages find their predecessor.
         let mut stage_out: HashMap<(usize, usize), Taint> = HashMap::new();
         for i in 0..self.cmds.len() {
-            let Some(cmd) = self.cmds.get(i) else { continue };
+            let Some(cmd) = self.cmds.get(i) else {
+                continue;
+            };
             let reads = own_reads(cmd, self.code.get(i).and_then(|c| c.as_ref()), &files);
             let mut stdin = Taint::default();
             if let Some(p) = cmd.pipe {
@@ -107,7 +169,13 @@ impl<'a> Analysis<'a> {
                 }
             }
             let mut input = Taint::default();
-            for a in cmd.args.iter().chain(std::iter::once(&cmd.name_arg)).chain(cmd.redirects.iter().map(|r| &r.target)).chain(cmd.env.iter().map(|(_, a)| a)) {
+            for a in cmd
+                .args
+                .iter()
+                .chain(std::iter::once(&cmd.name_arg))
+                .chain(cmd.redirects.iter().map(|r| &r.target))
+                .chain(cmd.env.iter().map(|(_, a)| a))
+            {
                 for s in &a.substitutions {
                     if let Some(t) = self.output.get(*s) {
                         input.merge(t);
@@ -124,31 +192,51 @@ impl<'a> Analysis<'a> {
             let mut output = reads.clone();
             output.merge(&stdin);
             // Arguments reach standard output only through programs that print them.
-            if cmd.is(&["echo", "printf", "print", "printenv", "cat", "tee", "xargs"]) || cmd.wrappers.iter().any(|w| w == "xargs") {
+            if cmd.is(&["echo", "printf", "print", "printenv", "cat", "tee", "xargs"])
+                || cmd.wrappers.iter().any(|w| w == "xargs")
+            {
                 output.merge(&input);
             }
             input.merge(&stdin);
             for r in &cmd.redirects {
                 if r.is_output() && r.fd.unwrap_or(1) == 1 {
                     if let Some(v) = &r.target.value {
-                        files.entry(facts::normalize_path(v)).or_default().merge(&output);
+                        files
+                            .entry(facts::normalize_path(v))
+                            .or_default()
+                            .merge(&output);
                     }
                 }
             }
             if let Some(p) = cmd.pipe {
-                stage_out.entry((p.pipeline, p.index)).or_default().merge(&output);
+                stage_out
+                    .entry((p.pipeline, p.index))
+                    .or_default()
+                    .merge(&output);
             }
             // `tee FILE` and `cp SRC DST` carry data into files too.
             if cmd.is(&["tee"]) {
                 for a in cmd.args.iter().filter(|a| !a.text().starts_with('-')) {
                     if let Some(v) = &a.value {
-                        files.entry(facts::normalize_path(v)).or_default().merge(&output);
+                        files
+                            .entry(facts::normalize_path(v))
+                            .or_default()
+                            .merge(&output);
                     }
                 }
             }
             if cmd.is(&["cp", "mv", "cat"]) && !reads.is_empty() {
-                if let Some(dst) = cmd.args.iter().rev().find(|a| !a.text().starts_with('-')).and_then(|a| a.value.clone()) {
-                    files.entry(facts::normalize_path(&dst)).or_default().merge(&reads);
+                if let Some(dst) = cmd
+                    .args
+                    .iter()
+                    .rev()
+                    .find(|a| !a.text().starts_with('-'))
+                    .and_then(|a| a.value.clone())
+                {
+                    files
+                        .entry(facts::normalize_path(&dst))
+                        .or_default()
+                        .merge(&reads);
                 }
             }
             if let Some(slot) = self.reads.get_mut(i) {
@@ -165,7 +253,10 @@ impl<'a> Analysis<'a> {
 
     /// The command's inline code and its facts, if it runs any.
     pub fn code_of(&self, cmd: &Cmd) -> Option<(&interp::Code, &interp::CodeFacts)> {
-        self.code.get(cmd.id).and_then(|c| c.as_ref()).map(|(c, f)| (c, f))
+        self.code
+            .get(cmd.id)
+            .and_then(|c| c.as_ref())
+            .map(|(c, f)| (c, f))
     }
 
     /// Paths the command writes.
@@ -180,12 +271,22 @@ impl<'a> Analysis<'a> {
 }
 
 /// What one command reads by itself.
-fn own_reads(cmd: &Cmd, code: Option<&(interp::Code, interp::CodeFacts)>, files: &HashMap<String, Taint>) -> Taint {
+fn own_reads(
+    cmd: &Cmd,
+    code: Option<&(interp::Code, interp::CodeFacts)>,
+    files: &HashMap<String, Taint>,
+) -> Taint {
     let mut t = Taint::default();
     // System secrets named anywhere inside any word (`-C 'Include /etc/shadow'`, `file:///etc/shadow`,
     // a here-document), by any program that does more than look at names.
     if !cmd.base().is_some_and(facts::is_lookup) {
-        let words = cmd.args.iter().chain(std::iter::once(&cmd.name_arg)).chain(cmd.wrapper_args.iter()).chain(cmd.env.iter().map(|(_, a)| a)).chain(cmd.redirects.iter().map(|r| &r.target));
+        let words = cmd
+            .args
+            .iter()
+            .chain(std::iter::once(&cmd.name_arg))
+            .chain(cmd.wrapper_args.iter())
+            .chain(cmd.env.iter().map(|(_, a)| a))
+            .chain(cmd.redirects.iter().map(|r| &r.target));
         for w in words {
             for tok in facts::path_tokens(w.text()) {
                 if facts::secret_path(tok) == Some(Secret::SystemSecret) {
@@ -207,7 +308,10 @@ fn own_reads(cmd: &Cmd, code: Option<&(interp::Code, interp::CodeFacts)>, files:
     }
     if let Some((code, facts)) = code {
         if facts.env {
-            t.add(kind::ENV, format!("the environment (read by {} code)", code.lang));
+            t.add(
+                kind::ENV,
+                format!("the environment (read by {} code)", code.lang),
+            );
         }
         for p in &facts.secret_paths {
             t.add(kind::CREDENTIAL, p.clone());
@@ -217,7 +321,9 @@ fn own_reads(cmd: &Cmd, code: Option<&(interp::Code, interp::CodeFacts)>, files:
     for a in &cmd.args {
         let text = a.text();
         // `--data @file`, `-F name=@file`, `key=@file`.
-        let candidates = std::iter::once(text).chain(text.split_once('@').map(|(_, f)| f)).chain(text.split_once('=').map(|(_, f)| f));
+        let candidates = std::iter::once(text)
+            .chain(text.split_once('@').map(|(_, f)| f))
+            .chain(text.split_once('=').map(|(_, f)| f));
         for c in candidates {
             if reading {
                 mark_path(&mut t, c);

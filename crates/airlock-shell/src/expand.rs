@@ -17,29 +17,216 @@ struct Wrapper {
 }
 
 const WRAPPERS: &[Wrapper] = &[
-    Wrapper { names: &["sudo"], value_opts: &["-u", "-g", "-p", "-C", "-h", "-U", "-r", "-t", "-T", "-D", "-R", "--user", "--group", "--prompt", "--host", "--role", "--type", "--chdir", "--chroot", "--close-from", "--other-user", "--command-timeout"], positionals: 0 },
-    Wrapper { names: &["doas"], value_opts: &["-u", "-C"], positionals: 0 },
-    Wrapper { names: &["env"], value_opts: &["-u", "-C", "--unset", "--chdir", "-S", "--split-string"], positionals: 0 },
-    Wrapper { names: &["timeout", "gtimeout"], value_opts: &["-s", "-k", "--signal", "--kill-after"], positionals: 1 },
-    Wrapper { names: &["nice"], value_opts: &["-n", "--adjustment"], positionals: 0 },
-    Wrapper { names: &["ionice"], value_opts: &["-c", "-n", "-p", "-P", "-u", "--class", "--classdata"], positionals: 0 },
-    Wrapper { names: &["chrt"], value_opts: &[], positionals: 1 },
-    Wrapper { names: &["taskset"], value_opts: &[], positionals: 1 },
-    Wrapper { names: &["nohup", "setsid", "builtin", "unbuffer", "caffeinate", "catchsegv", "dbus-launch", "proxychains", "proxychains4", "torsocks", "torify", "fakeroot", "sem", "ltrace"], value_opts: &[], positionals: 0 },
-    Wrapper { names: &["time"], value_opts: &["-f", "-o", "--format", "--output"], positionals: 0 },
-    Wrapper { names: &["exec"], value_opts: &["-a"], positionals: 0 },
-    Wrapper { names: &["command"], value_opts: &[], positionals: 0 },
-    Wrapper { names: &["stdbuf"], value_opts: &["-i", "-o", "-e"], positionals: 0 },
-    Wrapper { names: &["strace"], value_opts: &["-o", "-p", "-e", "-s", "-u", "-E", "-a", "-b", "-I", "-O", "-S", "-P", "-X"], positionals: 0 },
-    Wrapper { names: &["chroot"], value_opts: &["--userspec", "--groups"], positionals: 1 },
-    Wrapper { names: &["unshare", "nsenter"], value_opts: &["-t", "--target", "-S", "-G", "--setuid", "--setgid", "--map-user", "--map-group"], positionals: 0 },
-    Wrapper { names: &["runuser"], value_opts: &["-u", "-g", "-G", "--user", "--group"], positionals: 0 },
-    Wrapper { names: &["aa-exec"], value_opts: &["-p", "--profile", "-n", "--namespace"], positionals: 0 },
-    Wrapper { names: &["firejail", "bwrap"], value_opts: &["--bind", "--ro-bind", "--dev-bind", "--chdir", "--setenv", "--unsetenv", "--tmpfs", "--proc", "--dev", "--symlink", "--uid", "--gid"], positionals: 0 },
-    Wrapper { names: &["systemd-run"], value_opts: &["-p", "--property", "-u", "--unit", "-E", "--setenv", "--uid", "--gid", "--working-directory", "--on-calendar", "--on-active", "--slice", "-M", "--machine"], positionals: 0 },
-    Wrapper { names: &["xargs"], value_opts: &["-I", "-n", "-L", "-P", "-s", "-d", "-E", "-a", "--max-args", "--max-lines", "--max-procs", "--delimiter", "--arg-file", "--max-chars", "--eof", "--replace", "--process-slot-var"], positionals: 0 },
-    Wrapper { names: &["busybox", "toybox"], value_opts: &[], positionals: 0 },
-    Wrapper { names: &["flock"], value_opts: &["-w", "-E", "--timeout", "--conflict-exit-code"], positionals: 1 },
+    Wrapper {
+        names: &["sudo"],
+        value_opts: &[
+            "-u",
+            "-g",
+            "-p",
+            "-C",
+            "-h",
+            "-U",
+            "-r",
+            "-t",
+            "-T",
+            "-D",
+            "-R",
+            "--user",
+            "--group",
+            "--prompt",
+            "--host",
+            "--role",
+            "--type",
+            "--chdir",
+            "--chroot",
+            "--close-from",
+            "--other-user",
+            "--command-timeout",
+        ],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["doas"],
+        value_opts: &["-u", "-C"],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["env"],
+        value_opts: &["-u", "-C", "--unset", "--chdir", "-S", "--split-string"],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["timeout", "gtimeout"],
+        value_opts: &["-s", "-k", "--signal", "--kill-after"],
+        positionals: 1,
+    },
+    Wrapper {
+        names: &["nice"],
+        value_opts: &["-n", "--adjustment"],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["ionice"],
+        value_opts: &["-c", "-n", "-p", "-P", "-u", "--class", "--classdata"],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["chrt"],
+        value_opts: &[],
+        positionals: 1,
+    },
+    Wrapper {
+        names: &["taskset"],
+        value_opts: &[],
+        positionals: 1,
+    },
+    Wrapper {
+        names: &[
+            "nohup",
+            "setsid",
+            "builtin",
+            "unbuffer",
+            "caffeinate",
+            "catchsegv",
+            "dbus-launch",
+            "proxychains",
+            "proxychains4",
+            "torsocks",
+            "torify",
+            "fakeroot",
+            "sem",
+            "ltrace",
+        ],
+        value_opts: &[],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["time"],
+        value_opts: &["-f", "-o", "--format", "--output"],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["exec"],
+        value_opts: &["-a"],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["command"],
+        value_opts: &[],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["stdbuf"],
+        value_opts: &["-i", "-o", "-e"],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["strace"],
+        value_opts: &[
+            "-o", "-p", "-e", "-s", "-u", "-E", "-a", "-b", "-I", "-O", "-S", "-P", "-X",
+        ],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["chroot"],
+        value_opts: &["--userspec", "--groups"],
+        positionals: 1,
+    },
+    Wrapper {
+        names: &["unshare", "nsenter"],
+        value_opts: &[
+            "-t",
+            "--target",
+            "-S",
+            "-G",
+            "--setuid",
+            "--setgid",
+            "--map-user",
+            "--map-group",
+        ],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["runuser"],
+        value_opts: &["-u", "-g", "-G", "--user", "--group"],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["aa-exec"],
+        value_opts: &["-p", "--profile", "-n", "--namespace"],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["firejail", "bwrap"],
+        value_opts: &[
+            "--bind",
+            "--ro-bind",
+            "--dev-bind",
+            "--chdir",
+            "--setenv",
+            "--unsetenv",
+            "--tmpfs",
+            "--proc",
+            "--dev",
+            "--symlink",
+            "--uid",
+            "--gid",
+        ],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["systemd-run"],
+        value_opts: &[
+            "-p",
+            "--property",
+            "-u",
+            "--unit",
+            "-E",
+            "--setenv",
+            "--uid",
+            "--gid",
+            "--working-directory",
+            "--on-calendar",
+            "--on-active",
+            "--slice",
+            "-M",
+            "--machine",
+        ],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["xargs"],
+        value_opts: &[
+            "-I",
+            "-n",
+            "-L",
+            "-P",
+            "-s",
+            "-d",
+            "-E",
+            "-a",
+            "--max-args",
+            "--max-lines",
+            "--max-procs",
+            "--delimiter",
+            "--arg-file",
+            "--max-chars",
+            "--eof",
+            "--replace",
+            "--process-slot-var",
+        ],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["busybox", "toybox"],
+        value_opts: &[],
+        positionals: 0,
+    },
+    Wrapper {
+        names: &["flock"],
+        value_opts: &["-w", "-E", "--timeout", "--conflict-exit-code"],
+        positionals: 1,
+    },
 ];
 
 fn wrapper_for(base: &str) -> Option<&'static Wrapper> {
@@ -77,7 +264,14 @@ fn peel(cmd: &Cmd) -> Option<Cmd> {
         }
         if base == "env" && t.contains('=') && !t.starts_with('=') {
             let (k, v) = t.split_once('=').unwrap_or((t, ""));
-            env.push((k.to_string(), Arg { value: Some(v.to_string()), approx: v.to_string(), ..a.clone() }));
+            env.push((
+                k.to_string(),
+                Arg {
+                    value: Some(v.to_string()),
+                    approx: v.to_string(),
+                    ..a.clone()
+                },
+            ));
             i += 1;
             continue;
         }
@@ -92,7 +286,13 @@ fn peel(cmd: &Cmd) -> Option<Cmd> {
     if let Some(s) = split_string {
         let mut fields: Vec<Arg> = crate::words::split_fields(s.text())
             .into_iter()
-            .map(|x| Arg { value: Some(x.clone()), approx: x.clone(), raw: x, span: s.span, ..Arg::default() })
+            .map(|x| Arg {
+                value: Some(x.clone()),
+                approx: x.clone(),
+                raw: x,
+                span: s.span,
+                ..Arg::default()
+            })
             .collect();
         fields.append(&mut rest);
         rest = fields;
@@ -100,8 +300,7 @@ fn peel(cmd: &Cmd) -> Option<Cmd> {
     if rest.is_empty() {
         return match base {
             // With no command these start an interactive shell.
-            "chroot" | "unshare" | "nsenter" | "runuser" | "firejail" =>
-            {
+            "chroot" | "unshare" | "nsenter" | "runuser" | "firejail" => {
                 let mut inner = cmd.clone();
                 inner.name = Some("sh".into());
                 inner.args.clear();
@@ -110,7 +309,11 @@ fn peel(cmd: &Cmd) -> Option<Cmd> {
                 Some(inner)
             }
             // `sudo -s` / `sudo -i` with no command: an interactive root shell.
-            "sudo" if cmd.arg_texts().any(|a| a == "-s" || a == "-i" || a == "--shell" || a == "--login") => {
+            "sudo"
+                if cmd
+                    .arg_texts()
+                    .any(|a| a == "-s" || a == "-i" || a == "--shell" || a == "--login") =>
+            {
                 let mut inner = cmd.clone();
                 inner.name = Some("sh".into());
                 inner.args.clear();
@@ -131,7 +334,11 @@ fn peel(cmd: &Cmd) -> Option<Cmd> {
     inner.wrappers.push(base.to_string());
     if base == "xargs" {
         // xargs appends what it reads from stdin as arguments.
-        inner.args.push(Arg { raw: "<stdin>".into(), approx: "\u{1}".into(), ..Arg::default() });
+        inner.args.push(Arg {
+            raw: "<stdin>".into(),
+            approx: "\u{1}".into(),
+            ..Arg::default()
+        });
     }
     Some(inner)
 }
@@ -143,7 +350,13 @@ fn command_string(cmd: &Cmd) -> Option<&Arg> {
         let mut it = cmd.args.iter().peekable();
         while let Some(a) = it.next() {
             let t = a.text();
-            if t == "-c" || t == "--command" || (t.starts_with('-') && !t.starts_with("--") && t.contains('c') && facts::is_shell(base)) {
+            if t == "-c"
+                || t == "--command"
+                || (t.starts_with('-')
+                    && !t.starts_with("--")
+                    && t.contains('c')
+                    && facts::is_shell(base))
+            {
                 return it.next();
             }
             if t == "-o" || t == "-O" {
@@ -175,7 +388,10 @@ fn joined_command(cmd: &Cmd) -> Option<(String, bool)> {
         }
         "trap" => cmd.args.iter().take(1).collect(),
         "ssh" => {
-            let value_opts = ["-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e", "-m", "-O", "-Q", "-S", "-w", "-B", "-I"];
+            let value_opts = [
+                "-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e",
+                "-m", "-O", "-Q", "-S", "-w", "-B", "-I",
+            ];
             let mut i = 0;
             let mut host_seen = false;
             while let Some(a) = cmd.args.get(i) {
@@ -213,16 +429,36 @@ pub fn push_command(l: &mut Lowerer, mut cmd: Cmd, f: Frame) {
             break;
         }
     }
-    if cmd.base().is_some_and(|b| facts::is_shell(b) || facts::interpreter_lang(b).is_some()) {
+    if cmd
+        .base()
+        .is_some_and(|b| facts::is_shell(b) || facts::interpreter_lang(b).is_some())
+    {
         cmd.piped_text = piped_static_input(l, &cmd);
     }
     // `find ... -exec CMD ... ;` runs CMD for each file.
-    let exec_inner = if cmd.is(&["find"]) { find_exec(&cmd) } else { None };
+    let exec_inner = if cmd.is(&["find"]) {
+        find_exec(&cmd)
+    } else {
+        None
+    };
     let id = l.push(cmd.clone());
-    let sub = |origin: Origin, span| Frame { origin, depth: f.depth + 1, parent: Some(id), span_override: Some(span), ..f };
+    let sub = |origin: Origin, span| Frame {
+        origin,
+        depth: f.depth + 1,
+        parent: Some(id),
+        span_override: Some(span),
+        ..f
+    };
 
     if let Some(inner) = exec_inner {
-        push_command(l, inner, Frame { parent: Some(id), ..f });
+        push_command(
+            l,
+            inner,
+            Frame {
+                parent: Some(id),
+                ..f
+            },
+        );
     }
     if let Some(script) = command_string(&cmd) {
         let text = script.text().to_string();
@@ -233,7 +469,10 @@ pub fn push_command(l: &mut Lowerer, mut cmd: Cmd, f: Frame) {
         l.lower_text(&text, sub(Origin::Reparsed, span));
     }
     // A shell reading its script from stdin: a here-document, a here-string, or a pipe.
-    if cmd.base().is_some_and(facts::is_shell) && command_string(&cmd).is_none() && !has_script_operand(&cmd) {
+    if cmd.base().is_some_and(facts::is_shell)
+        && command_string(&cmd).is_none()
+        && !has_script_operand(&cmd)
+    {
         for r in &cmd.redirects {
             if matches!(r.op, RedirOp::HereDoc | RedirOp::HereString) {
                 let text = r.target.text().to_string();
@@ -252,8 +491,17 @@ fn has_script_operand(cmd: &Cmd) -> bool {
 }
 
 fn find_exec(cmd: &Cmd) -> Option<Cmd> {
-    let start = cmd.args.iter().position(|a| matches!(a.text(), "-exec" | "-execdir" | "-ok" | "-okdir"))?;
-    let mut args: Vec<Arg> = cmd.args.iter().skip(start + 1).take_while(|a| !matches!(a.text(), ";" | "+" | "\\;")).cloned().collect();
+    let start = cmd
+        .args
+        .iter()
+        .position(|a| matches!(a.text(), "-exec" | "-execdir" | "-ok" | "-okdir"))?;
+    let mut args: Vec<Arg> = cmd
+        .args
+        .iter()
+        .skip(start + 1)
+        .take_while(|a| !matches!(a.text(), ";" | "+" | "\\;"))
+        .cloned()
+        .collect();
     if args.is_empty() {
         return None;
     }
@@ -277,7 +525,11 @@ fn piped_static_input(l: &Lowerer, cmd: &Cmd) -> Option<String> {
     let before: Vec<usize> = l
         .cmds
         .iter()
-        .filter(|c| c.pipe.is_some_and(|p| p.pipeline == pos.pipeline && p.index < pos.index) && c.depth == cmd.depth)
+        .filter(|c| {
+            c.pipe
+                .is_some_and(|p| p.pipeline == pos.pipeline && p.index < pos.index)
+                && c.depth == cmd.depth
+        })
         .map(|c| c.id)
         .collect();
     static_output(l, &before)
@@ -336,7 +588,10 @@ pub fn static_output(l: &Lowerer, ids: &[usize]) -> Option<String> {
                 } else {
                     base64::engine::general_purpose::STANDARD
                         .decode(clean.as_bytes())
-                        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(clean.trim_end_matches('=').as_bytes()))
+                        .or_else(|_| {
+                            base64::engine::general_purpose::STANDARD_NO_PAD
+                                .decode(clean.trim_end_matches('=').as_bytes())
+                        })
                         .ok()?
                 };
                 String::from_utf8(bytes).ok()?
@@ -344,13 +599,22 @@ pub fn static_output(l: &Lowerer, ids: &[usize]) -> Option<String> {
             "xxd" if args.contains(&"-r") => {
                 let input = data.take()?;
                 let hex: String = input.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-                let bytes: Option<Vec<u8>> =
-                    (0..hex.len() / 2).map(|i| hex.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+                let bytes: Option<Vec<u8>> = (0..hex.len() / 2)
+                    .map(|i| {
+                        hex.get(2 * i..2 * i + 2)
+                            .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    })
+                    .collect();
                 String::from_utf8(bytes?).ok()?
             }
             "rev" => {
                 let input = data.take()?;
-                input.lines().map(|ln| ln.chars().rev().collect::<String>()).collect::<Vec<_>>().join("\n") + "\n"
+                input
+                    .lines()
+                    .map(|ln| ln.chars().rev().collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    + "\n"
             }
             "cat" if args.is_empty() => data.take()?,
             _ => return None,
@@ -363,7 +627,10 @@ fn split_echo_flags<'a>(args: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
     let mut flags = Vec::new();
     let mut i = 0;
     while let Some(a) = args.get(i) {
-        if a.len() > 1 && a.starts_with('-') && a.chars().skip(1).all(|c| matches!(c, 'n' | 'e' | 'E')) {
+        if a.len() > 1
+            && a.starts_with('-')
+            && a.chars().skip(1).all(|c| matches!(c, 'n' | 'e' | 'E'))
+        {
             flags.push(*a);
             i += 1;
         } else {

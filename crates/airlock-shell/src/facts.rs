@@ -2,7 +2,28 @@
 //! program's base name and on normalized path text.
 
 pub fn is_shell(base: &str) -> bool {
-    matches!(base, "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh" | "ash" | "fish" | "csh" | "tcsh" | "yash" | "posh" | "rbash" | "pwsh" | "powershell" | "elvish" | "nu" | "xonsh" | "oksh" | "loksh")
+    matches!(
+        base,
+        "sh" | "bash"
+            | "dash"
+            | "zsh"
+            | "ksh"
+            | "mksh"
+            | "ash"
+            | "fish"
+            | "csh"
+            | "tcsh"
+            | "yash"
+            | "posh"
+            | "rbash"
+            | "pwsh"
+            | "powershell"
+            | "elvish"
+            | "nu"
+            | "xonsh"
+            | "oksh"
+            | "loksh"
+    )
 }
 
 /// Script interpreters whose inline code the analysis reads.
@@ -33,16 +54,68 @@ pub fn interpreter_lang(base: &str) -> Option<&'static str> {
 pub fn is_network_client(base: &str) -> bool {
     matches!(
         base,
-        "curl" | "wget" | "nc" | "ncat" | "netcat" | "socat" | "ssh" | "scp" | "sftp" | "rsync" | "ftp" | "tftp" | "telnet"
-            | "lftp" | "aria2c" | "http" | "https" | "xh" | "smbclient" | "rclone" | "restic" | "s3cmd" | "gsutil" | "azcopy"
-            | "openssl" | "gnutls-cli" | "whois" | "finger" | "sendmail" | "mail" | "mailx" | "mutt" | "irssi" | "cadaver"
-            | "urlget" | "wput" | "axel" | "fetch" | "httpie" | "websocat" | "ncftp" | "sshpass" | "torsocks" | "rlogin" | "rsh" | "rcp"
-            | "rexec" | "lwp-download" | "lwp-request" | "GET" | "POST" | "tnftp" | "cloudflared" | "ngrok"
+        "curl"
+            | "wget"
+            | "nc"
+            | "ncat"
+            | "netcat"
+            | "socat"
+            | "ssh"
+            | "scp"
+            | "sftp"
+            | "rsync"
+            | "ftp"
+            | "tftp"
+            | "telnet"
+            | "lftp"
+            | "aria2c"
+            | "http"
+            | "https"
+            | "xh"
+            | "smbclient"
+            | "rclone"
+            | "restic"
+            | "s3cmd"
+            | "gsutil"
+            | "azcopy"
+            | "openssl"
+            | "gnutls-cli"
+            | "whois"
+            | "finger"
+            | "sendmail"
+            | "mail"
+            | "mailx"
+            | "mutt"
+            | "irssi"
+            | "cadaver"
+            | "urlget"
+            | "wput"
+            | "axel"
+            | "fetch"
+            | "httpie"
+            | "websocat"
+            | "ncftp"
+            | "sshpass"
+            | "torsocks"
+            | "rlogin"
+            | "rsh"
+            | "rcp"
+            | "rexec"
+            | "lwp-download"
+            | "lwp-request"
+            | "GET"
+            | "POST"
+            | "tnftp"
+            | "cloudflared"
+            | "ngrok"
     ) || is_dns_tool(base)
 }
 
 pub fn is_dns_tool(base: &str) -> bool {
-    matches!(base, "dig" | "nslookup" | "host" | "drill" | "kdig" | "delv" | "resolvectl")
+    matches!(
+        base,
+        "dig" | "nslookup" | "host" | "drill" | "kdig" | "delv" | "resolvectl"
+    )
 }
 
 /// Commands that print the whole environment.
@@ -50,7 +123,11 @@ pub fn is_env_dump(base: &str, args: &[&str]) -> bool {
     match base {
         "env" | "printenv" => args.iter().all(|a| a.starts_with('-')),
         "set" => args.is_empty(),
-        "export" | "declare" | "typeset" => args.iter().any(|a| matches!(*a, "-p" | "-x" | "-px" | "-xp")) && args.iter().all(|a| a.starts_with('-')),
+        "export" | "declare" | "typeset" => {
+            args.iter()
+                .any(|a| matches!(*a, "-p" | "-x" | "-px" | "-xp"))
+                && args.iter().all(|a| a.starts_with('-'))
+        }
         "compgen" => args.contains(&"-v") || args.contains(&"-e"),
         _ => false,
     }
@@ -59,11 +136,37 @@ pub fn is_env_dump(base: &str, args: &[&str]) -> bool {
 /// A variable whose name says it holds a secret.
 pub fn is_secret_var(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
-    if matches!(n.as_str(), "PATH" | "HOME" | "PWD" | "USER" | "SHELL" | "TERM" | "LANG" | "IFS" | "OLDPWD" | "HOSTNAME") {
+    if matches!(
+        n.as_str(),
+        "PATH"
+            | "HOME"
+            | "PWD"
+            | "USER"
+            | "SHELL"
+            | "TERM"
+            | "LANG"
+            | "IFS"
+            | "OLDPWD"
+            | "HOSTNAME"
+    ) {
         return false;
     }
-    const PARTS: [&str; 10] = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE_KEY", "API_KEY", "APIKEY", "ACCESS_KEY", "AUTH"];
-    n.ends_with("_KEY") || n.ends_with("_PAT") || n == "KEY" || PARTS.iter().any(|p| n.contains(p)) && !n.ends_with("_FILE") && !n.ends_with("_PATH")
+    const PARTS: [&str; 10] = [
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "CREDENTIAL",
+        "PRIVATE_KEY",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "AUTH",
+    ];
+    n.ends_with("_KEY")
+        || n.ends_with("_PAT")
+        || n == "KEY"
+        || PARTS.iter().any(|p| n.contains(p)) && !n.ends_with("_FILE") && !n.ends_with("_PATH")
 }
 
 /// How sensitive a path is to read.
@@ -93,7 +196,10 @@ pub fn normalize_path(p: &str) -> String {
             s = format!("~/{rest}");
         }
     }
-    if let Some(rest) = s.strip_prefix("/home/").or_else(|| s.strip_prefix("/Users/")) {
+    if let Some(rest) = s
+        .strip_prefix("/home/")
+        .or_else(|| s.strip_prefix("/Users/"))
+    {
         if let Some((_, tail)) = rest.split_once('/') {
             s = format!("~/{tail}");
         }
@@ -112,48 +218,134 @@ pub fn secret_path(raw: &str) -> Option<Secret> {
     let name = file_name(&lower);
     // Example and template env files are documentation, not secrets.
     if (name == ".env" || name.starts_with(".env.") || name.ends_with(".env"))
-        && !["example", "sample", "template", "dist", "defaults", "schema"].iter().any(|x| name.contains(x))
+        && ![
+            "example", "sample", "template", "dist", "defaults", "schema",
+        ]
+        .iter()
+        .any(|x| name.contains(x))
         && !lower.contains(".venv")
     {
         return Some(Secret::Credential);
     }
     const SYSTEM: [&str; 11] = [
-        "/etc/shadow", "/etc/gshadow", "/etc/master.passwd", "/etc/security/opasswd", "/etc/sudoers", "/var/lib/sss/",
-        "/proc/kcore", "/dev/mem", "/etc/ssh/ssh_host_", "/var/db/shadow", "/etc/krb5.keytab",
+        "/etc/shadow",
+        "/etc/gshadow",
+        "/etc/master.passwd",
+        "/etc/security/opasswd",
+        "/etc/sudoers",
+        "/var/lib/sss/",
+        "/proc/kcore",
+        "/dev/mem",
+        "/etc/ssh/ssh_host_",
+        "/var/db/shadow",
+        "/etc/krb5.keytab",
     ];
-    if SYSTEM.iter().any(|s| lower.starts_with(s)) || lower.starts_with("/etc/shadow") || (lower.starts_with("/proc/") && lower.ends_with("/mem")) {
+    if SYSTEM.iter().any(|s| lower.starts_with(s))
+        || lower.starts_with("/etc/shadow")
+        || (lower.starts_with("/proc/") && lower.ends_with("/mem"))
+    {
         return Some(Secret::SystemSecret);
     }
     if lower.starts_with("/proc/") && lower.ends_with("/environ") {
         return Some(Secret::Environ);
     }
-    if matches!(lower.as_str(), "/etc/passwd" | "/etc/group" | "/etc/security/pwquality.conf" | "/etc/login.defs") {
+    if matches!(
+        lower.as_str(),
+        "/etc/passwd" | "/etc/group" | "/etc/security/pwquality.conf" | "/etc/login.defs"
+    ) {
         return Some(Secret::Accounts);
     }
     // SSH private keys anywhere, and the whole ~/.ssh directory.
-    let key_name = ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_xmss"].iter().any(|k| name.starts_with(k));
-    if (key_name && !name.ends_with(".pub")) || name == "identity" || lower.ends_with("/.ssh") || lower == "~/.ssh/" || lower.ends_with("/.ssh/*") {
+    let key_name = ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_xmss"]
+        .iter()
+        .any(|k| name.starts_with(k));
+    if (key_name && !name.ends_with(".pub"))
+        || name == "identity"
+        || lower.ends_with("/.ssh")
+        || lower == "~/.ssh/"
+        || lower.ends_with("/.ssh/*")
+    {
         return Some(Secret::Credential);
     }
     const HOME: [&str; 34] = [
-        "~/.aws/credentials", "~/.aws", ".aws/credentials", "~/.netrc", ".netrc", "~/.git-credentials", ".git-credentials",
-        "~/.config/gh/hosts.yml", ".config/gh/hosts.yml", "~/.docker/config.json", ".docker/config.json", "~/.kube/config",
-        ".kube/config", "~/.npmrc", "~/.pypirc", ".pypirc", "~/.gnupg", ".gnupg/private-keys", ".gnupg/secring",
-        "~/.config/gcloud", ".config/gcloud/", "~/.azure", ".azure/", ".terraform.d/credentials", ".vault-token",
-        ".cargo/credentials", ".gem/credentials", "~/.password-store", "library/keychains", ".keychain", "~/.local/share/keyrings",
-        ".config/hub", "~/.m2/settings.xml", ".ssh/",
+        "~/.aws/credentials",
+        "~/.aws",
+        ".aws/credentials",
+        "~/.netrc",
+        ".netrc",
+        "~/.git-credentials",
+        ".git-credentials",
+        "~/.config/gh/hosts.yml",
+        ".config/gh/hosts.yml",
+        "~/.docker/config.json",
+        ".docker/config.json",
+        "~/.kube/config",
+        ".kube/config",
+        "~/.npmrc",
+        "~/.pypirc",
+        ".pypirc",
+        "~/.gnupg",
+        ".gnupg/private-keys",
+        ".gnupg/secring",
+        "~/.config/gcloud",
+        ".config/gcloud/",
+        "~/.azure",
+        ".azure/",
+        ".terraform.d/credentials",
+        ".vault-token",
+        ".cargo/credentials",
+        ".gem/credentials",
+        "~/.password-store",
+        "library/keychains",
+        ".keychain",
+        "~/.local/share/keyrings",
+        ".config/hub",
+        "~/.m2/settings.xml",
+        ".ssh/",
     ];
-    let public_ssh = lower.contains(".ssh/") && (name.ends_with(".pub") || matches!(name, "known_hosts" | "config" | "known_hosts.old"));
-    let under = |h: &str| lower.strip_prefix(h).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-    if !public_ssh && HOME.iter().any(|h| under(h) || (!h.starts_with('~') && h.contains('/') && lower.contains(h))) {
+    let public_ssh = lower.contains(".ssh/")
+        && (name.ends_with(".pub") || matches!(name, "known_hosts" | "config" | "known_hosts.old"));
+    let under = |h: &str| {
+        lower
+            .strip_prefix(h)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    if !public_ssh
+        && HOME
+            .iter()
+            .any(|h| under(h) || (!h.starts_with('~') && h.contains('/') && lower.contains(h)))
+    {
         return Some(Secret::Credential);
     }
     // Browser cookie and password stores.
-    const BROWSER: [&str; 8] = ["cookies.sqlite", "key4.db", "key3.db", "logins.json", "login data", "cookies", "web data", "signons.sqlite"];
-    if BROWSER.contains(&name) && (lower.contains("mozilla") || lower.contains("chrom") || lower.contains("firefox") || lower.contains("brave") || lower.contains("safari") || lower.contains("/default")) {
+    const BROWSER: [&str; 8] = [
+        "cookies.sqlite",
+        "key4.db",
+        "key3.db",
+        "logins.json",
+        "login data",
+        "cookies",
+        "web data",
+        "signons.sqlite",
+    ];
+    if BROWSER.contains(&name)
+        && (lower.contains("mozilla")
+            || lower.contains("chrom")
+            || lower.contains("firefox")
+            || lower.contains("brave")
+            || lower.contains("safari")
+            || lower.contains("/default"))
+    {
         return Some(Secret::Credential);
     }
-    if name == "cookies.binarycookies" || name.ends_with(".kdbx") || name.ends_with(".keychain-db") || name.ends_with(".keychain") || name == "credentials.db" || name == "access_tokens.db" || name == "application_default_credentials.json" {
+    if name == "cookies.binarycookies"
+        || name.ends_with(".kdbx")
+        || name.ends_with(".keychain-db")
+        || name.ends_with(".keychain")
+        || name == "credentials.db"
+        || name == "access_tokens.db"
+        || name == "application_default_credentials.json"
+    {
         return Some(Secret::Credential);
     }
     None
@@ -176,26 +368,85 @@ pub fn persistence_path(raw: &str) -> Option<Persist> {
     let p = normalize_path(raw);
     let lower = p.to_ascii_lowercase();
     let name = file_name(&lower);
-    if matches!(name, ".lessfilter" | ".lesskey" | ".vimrc" | ".exrc" | ".gvimrc" | ".emacs" | ".curlrc" | ".wgetrc" | ".gitconfig" | ".pythonrc" | ".irbrc" | ".gdbinit" | ".shrc" | ".mkshrc" | ".bashrc" | ".bash_profile" | ".bash_login" | ".profile" | ".zshrc" | ".zprofile" | ".zshenv" | ".zlogin" | ".kshrc" | ".cshrc" | ".tcshrc" | ".bash_logout" | ".inputrc")
-        || lower.contains(".config/fish/config.fish")
+    if matches!(
+        name,
+        ".lessfilter"
+            | ".lesskey"
+            | ".vimrc"
+            | ".exrc"
+            | ".gvimrc"
+            | ".emacs"
+            | ".curlrc"
+            | ".wgetrc"
+            | ".gitconfig"
+            | ".pythonrc"
+            | ".irbrc"
+            | ".gdbinit"
+            | ".shrc"
+            | ".mkshrc"
+            | ".bashrc"
+            | ".bash_profile"
+            | ".bash_login"
+            | ".profile"
+            | ".zshrc"
+            | ".zprofile"
+            | ".zshenv"
+            | ".zlogin"
+            | ".kshrc"
+            | ".cshrc"
+            | ".tcshrc"
+            | ".bash_logout"
+            | ".inputrc"
+    ) || lower.contains(".config/fish/config.fish")
         || lower.starts_with("/etc/profile")
-        || matches!(lower.as_str(), "/etc/bash.bashrc" | "/etc/bashrc" | "/etc/zshrc" | "/etc/zsh/zshrc" | "/etc/environment" | "/etc/zprofile")
+        || matches!(
+            lower.as_str(),
+            "/etc/bash.bashrc"
+                | "/etc/bashrc"
+                | "/etc/zshrc"
+                | "/etc/zsh/zshrc"
+                | "/etc/environment"
+                | "/etc/zprofile"
+        )
     {
         return Some(Persist::ShellRc);
     }
-    if lower.starts_with("/etc/cron") || lower.starts_with("/var/spool/cron") || lower.starts_with("/etc/anacrontab") || lower.starts_with("/var/spool/at") || lower.starts_with("/etc/periodic") {
+    if lower.starts_with("/etc/cron")
+        || lower.starts_with("/var/spool/cron")
+        || lower.starts_with("/etc/anacrontab")
+        || lower.starts_with("/var/spool/at")
+        || lower.starts_with("/etc/periodic")
+    {
         return Some(Persist::Scheduler);
     }
-    if lower.starts_with("/etc/systemd/") || lower.starts_with("/lib/systemd/") || lower.starts_with("/usr/lib/systemd/") || lower.contains(".config/systemd/")
-        || lower.starts_with("/etc/init.d") || lower.starts_with("/etc/init/") || lower.starts_with("/etc/rc.") || lower.starts_with("/etc/rc.local")
-        || lower.contains("library/launchagents") || lower.contains("library/launchdaemons") || lower.contains("library/startupitems")
-        || lower.contains(".config/autostart") || lower.starts_with("/etc/xdg/autostart") || lower.starts_with("/etc/update-motd.d")
-        || lower.starts_with("/etc/udev/rules.d") || lower.starts_with("/etc/modules-load.d") || lower.starts_with("/etc/apt/apt.conf.d")
-        || lower.starts_with("/etc/emond.d") || lower.contains("/loginwindow") || name == ".xinitrc" || name == ".xsession"
+    if lower.starts_with("/etc/systemd/")
+        || lower.starts_with("/lib/systemd/")
+        || lower.starts_with("/usr/lib/systemd/")
+        || lower.contains(".config/systemd/")
+        || lower.starts_with("/etc/init.d")
+        || lower.starts_with("/etc/init/")
+        || lower.starts_with("/etc/rc.")
+        || lower.starts_with("/etc/rc.local")
+        || lower.contains("library/launchagents")
+        || lower.contains("library/launchdaemons")
+        || lower.contains("library/startupitems")
+        || lower.contains(".config/autostart")
+        || lower.starts_with("/etc/xdg/autostart")
+        || lower.starts_with("/etc/update-motd.d")
+        || lower.starts_with("/etc/udev/rules.d")
+        || lower.starts_with("/etc/modules-load.d")
+        || lower.starts_with("/etc/apt/apt.conf.d")
+        || lower.starts_with("/etc/emond.d")
+        || lower.contains("/loginwindow")
+        || name == ".xinitrc"
+        || name == ".xsession"
     {
         return Some(Persist::Service);
     }
-    if lower.contains(".ssh/authorized_keys") || lower.ends_with(".ssh/rc") || lower.starts_with("/etc/ssh/sshd_config") {
+    if lower.contains(".ssh/authorized_keys")
+        || lower.ends_with(".ssh/rc")
+        || lower.starts_with("/etc/ssh/sshd_config")
+    {
         return Some(Persist::AuthorizedKeys);
     }
     if lower.contains(".git/hooks") || lower.contains(".husky/") {
@@ -204,11 +455,24 @@ pub fn persistence_path(raw: &str) -> Option<Persist> {
     if lower == "/etc/ld.so.preload" || lower.starts_with("/etc/ld.so.conf") {
         return Some(Persist::Preload);
     }
-    if lower.starts_with("/etc/pam.d") || lower.starts_with("/etc/sudoers") || matches!(lower.as_str(), "/etc/passwd" | "/etc/shadow" | "/etc/group" | "/etc/gshadow") || lower.starts_with("/etc/security/") {
+    if lower.starts_with("/etc/pam.d")
+        || lower.starts_with("/etc/sudoers")
+        || matches!(
+            lower.as_str(),
+            "/etc/passwd" | "/etc/shadow" | "/etc/group" | "/etc/gshadow"
+        )
+        || lower.starts_with("/etc/security/")
+    {
         return Some(Persist::Auth);
     }
-    if matches!(name, "airlock.toml" | ".airlock.toml") || lower.starts_with("/etc/airlock") || lower.contains(".claude/settings") || lower.starts_with("/etc/claude-code")
-        || lower.contains(".codex/hooks.json") || lower.contains(".codex/config.toml") || lower.starts_with("/etc/codex") || lower.contains(".gemini/settings.json")
+    if matches!(name, "airlock.toml" | ".airlock.toml")
+        || lower.starts_with("/etc/airlock")
+        || lower.contains(".claude/settings")
+        || lower.starts_with("/etc/claude-code")
+        || lower.contains(".codex/hooks.json")
+        || lower.contains(".codex/config.toml")
+        || lower.starts_with("/etc/codex")
+        || lower.contains(".gemini/settings.json")
     {
         return Some(Persist::AgentPolicy);
     }
@@ -219,9 +483,47 @@ pub fn persistence_path(raw: &str) -> Option<Persist> {
 pub fn is_reader(base: &str) -> bool {
     matches!(
         base,
-        "cat" | "less" | "more" | "head" | "tail" | "grep" | "egrep" | "fgrep" | "rg" | "ls" | "stat" | "file" | "wc" | "test" | "["
-            | "diff" | "cmp" | "md5sum" | "sha1sum" | "sha256sum" | "bat" | "view" | "readlink" | "realpath" | "du" | "find" | "tree"
-            | "lsattr" | "getfacl" | "strings" | "nl" | "sort" | "uniq" | "cut" | "jq" | "yq" | "source" | "." | "which" | "zcat" | "zless"
+        "cat"
+            | "less"
+            | "more"
+            | "head"
+            | "tail"
+            | "grep"
+            | "egrep"
+            | "fgrep"
+            | "rg"
+            | "ls"
+            | "stat"
+            | "file"
+            | "wc"
+            | "test"
+            | "["
+            | "diff"
+            | "cmp"
+            | "md5sum"
+            | "sha1sum"
+            | "sha256sum"
+            | "bat"
+            | "view"
+            | "readlink"
+            | "realpath"
+            | "du"
+            | "find"
+            | "tree"
+            | "lsattr"
+            | "getfacl"
+            | "strings"
+            | "nl"
+            | "sort"
+            | "uniq"
+            | "cut"
+            | "jq"
+            | "yq"
+            | "source"
+            | "."
+            | "which"
+            | "zcat"
+            | "zless"
     )
 }
 
@@ -229,7 +531,11 @@ pub fn is_reader(base: &str) -> bool {
 pub fn url_host(arg: &str) -> Option<String> {
     let a = arg.trim();
     if let Some((scheme, rest)) = a.split_once("://") {
-        if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') {
+        if scheme.is_empty()
+            || !scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+')
+        {
             return None;
         }
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -251,18 +557,63 @@ pub fn is_local_host(host: &str) -> bool {
 
 /// Programs that only look at names or metadata of the paths they are given.
 pub fn is_lookup(base: &str) -> bool {
-    matches!(base, "ls" | "stat" | "test" | "[" | "[[" | "du" | "readlink" | "realpath" | "lsattr" | "getfacl" | "dirname" | "basename" | "which" | "whereis" | "type" | "exa" | "eza" | "tree" | "namei")
+    matches!(
+        base,
+        "ls" | "stat"
+            | "test"
+            | "["
+            | "[["
+            | "du"
+            | "readlink"
+            | "realpath"
+            | "lsattr"
+            | "getfacl"
+            | "dirname"
+            | "basename"
+            | "which"
+            | "whereis"
+            | "type"
+            | "exa"
+            | "eza"
+            | "tree"
+            | "namei"
+    )
 }
 
 /// Path-like tokens inside a word: `Include /etc/shadow`, `file:///etc/shadow`, `open:/etc/cron.d/x,creat`, `--out=/x`.
 pub fn path_tokens(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '=' | ',' | '(' | ')' | '{' | '}' | '<' | '>' | ';' | '|' | '`' | '[' | ']'))
-        .flat_map(|t| {
-            // `file:///x`, `open:/x`, `man:/x`: the part after a scheme-like prefix.
-            match t.find(":/") {
-                Some(i) if i > 0 => vec![t, t.get(i + 1..).unwrap_or("")],
-                _ => vec![t],
-            }
-        })
-        .filter(|t| t.starts_with('/') || t.starts_with('~') || t.starts_with("./") || t.starts_with(".env") || t.starts_with('.'))
+    text.split(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '\'' | '"'
+                    | '='
+                    | ','
+                    | '('
+                    | ')'
+                    | '{'
+                    | '}'
+                    | '<'
+                    | '>'
+                    | ';'
+                    | '|'
+                    | '`'
+                    | '['
+                    | ']'
+            )
+    })
+    .flat_map(|t| {
+        // `file:///x`, `open:/x`, `man:/x`: the part after a scheme-like prefix.
+        match t.find(":/") {
+            Some(i) if i > 0 => vec![t, t.get(i + 1..).unwrap_or("")],
+            _ => vec![t],
+        }
+    })
+    .filter(|t| {
+        t.starts_with('/')
+            || t.starts_with('~')
+            || t.starts_with("./")
+            || t.starts_with(".env")
+            || t.starts_with('.')
+    })
 }

@@ -32,7 +32,11 @@ pub fn inline_code(cmd: &Cmd) -> Option<Code> {
     while let Some(a) = args.get(i) {
         let t = a.text();
         // perl -ne / -pe / -le: a cluster of flags ending in e.
-        let cluster = matches!(lang, "perl" | "ruby") && t.starts_with('-') && !t.starts_with("--") && t.len() > 2 && t.ends_with('e');
+        let cluster = matches!(lang, "perl" | "ruby")
+            && t.starts_with('-')
+            && !t.starts_with("--")
+            && t.len() > 2
+            && t.ends_with('e');
         if flags.contains(&t) || cluster {
             if let Some(code) = args.get(i + 1) {
                 parts.push((code.text(), code.span));
@@ -40,7 +44,10 @@ pub fn inline_code(cmd: &Cmd) -> Option<Code> {
             i += 2;
             continue;
         }
-        if let Some(rest) = t.strip_prefix("--eval=").or_else(|| t.strip_prefix("-c").filter(|r| lang == "python" && !r.is_empty())) {
+        if let Some(rest) = t.strip_prefix("--eval=").or_else(|| {
+            t.strip_prefix("-c")
+                .filter(|r| lang == "python" && !r.is_empty())
+        }) {
             parts.push((rest, a.span));
         }
         i += 1;
@@ -50,7 +57,10 @@ pub fn inline_code(cmd: &Cmd) -> Option<Code> {
         let mut j = 0;
         while let Some(a) = args.get(j) {
             let t = a.text();
-            if matches!(t, "-F" | "-v" | "-f" | "--assign" | "--field-separator" | "--file") {
+            if matches!(
+                t,
+                "-F" | "-v" | "-f" | "--assign" | "--field-separator" | "--file"
+            ) {
                 if t == "-f" || t == "--file" {
                     return None;
                 }
@@ -69,7 +79,11 @@ pub fn inline_code(cmd: &Cmd) -> Option<Code> {
         if let Some(text) = &cmd.piped_text {
             // Static text piped in (`echo 'import os; ...' | python3`).
             if args.iter().all(|a| a.text().starts_with('-')) {
-                return Some(Code { lang, text: text.clone(), span: cmd.span });
+                return Some(Code {
+                    lang,
+                    text: text.clone(),
+                    span: cmd.span,
+                });
             }
         }
         // Code from a here-document or here-string (`python - <<EOF`, `python3 <<<'...'`).
@@ -102,18 +116,127 @@ pub struct CodeFacts {
     pub writes_files: bool,
 }
 
-const ENV_APIS: &[&str] = &["os.environ", "os.getenv", "process.env", "%env", "$env{", "env[", "getenv(", "system.getenv", "sys.getenv", "environ", "deno.env", "bun.env", "$_server", "$_env", "environment()", "env.to_", "env.each", "env.inspect", "env.fetch", "env.keys", "env.values", "env.map", "env.select", "env.key?"];
-const NET_APIS: &[&str] = &[
-    "urllib", "requests.", "http.client", "httplib", "socket", "fetch(", "http.request", "https.request", "http.get", "https.get", "net.connect",
-    "net.socket", "net::http", "io::socket", "lwp::", "http::tiny", "tcpsocket", "udpsocket", "fsockopen", "curl_exec", "file_get_contents(\"http",
-    "file_get_contents('http", "/inet/tcp", "/inet/udp", "aiohttp", "httpx", "axios", "xmlhttprequest", "websocket", "smtplib", "ftplib", "telnetlib",
-    "paramiko", "open-uri", "net/http", "url(", "download.file", "httr::", "dns.resolve", "dgram", "sock_connect", "java.net",
+const ENV_APIS: &[&str] = &[
+    "os.environ",
+    "os.getenv",
+    "process.env",
+    "%env",
+    "$env{",
+    "env[",
+    "getenv(",
+    "system.getenv",
+    "sys.getenv",
+    "environ",
+    "deno.env",
+    "bun.env",
+    "$_server",
+    "$_env",
+    "environment()",
+    "env.to_",
+    "env.each",
+    "env.inspect",
+    "env.fetch",
+    "env.keys",
+    "env.values",
+    "env.map",
+    "env.select",
+    "env.key?",
 ];
-const SHELL_SPAWN: &[&str] = &["/bin/sh", "/bin/bash", "/bin/zsh", "/bin/dash", "\"sh\"", "'sh'", "\"bash\"", "'bash'", "sh -i", "bash -i", "pty.spawn", "cmd.exe", "/bin/ksh", "/bin/csh"];
+const NET_APIS: &[&str] = &[
+    "urllib",
+    "requests.",
+    "http.client",
+    "httplib",
+    "socket",
+    "fetch(",
+    "http.request",
+    "https.request",
+    "http.get",
+    "https.get",
+    "net.connect",
+    "net.socket",
+    "net::http",
+    "io::socket",
+    "lwp::",
+    "http::tiny",
+    "tcpsocket",
+    "udpsocket",
+    "fsockopen",
+    "curl_exec",
+    "file_get_contents(\"http",
+    "file_get_contents('http",
+    "/inet/tcp",
+    "/inet/udp",
+    "aiohttp",
+    "httpx",
+    "axios",
+    "xmlhttprequest",
+    "websocket",
+    "smtplib",
+    "ftplib",
+    "telnetlib",
+    "paramiko",
+    "open-uri",
+    "net/http",
+    "url(",
+    "download.file",
+    "httr::",
+    "dns.resolve",
+    "dgram",
+    "sock_connect",
+    "java.net",
+];
+const SHELL_SPAWN: &[&str] = &[
+    "/bin/sh",
+    "/bin/bash",
+    "/bin/zsh",
+    "/bin/dash",
+    "\"sh\"",
+    "'sh'",
+    "\"bash\"",
+    "'bash'",
+    "sh -i",
+    "bash -i",
+    "pty.spawn",
+    "cmd.exe",
+    "/bin/ksh",
+    "/bin/csh",
+];
 const RUN_APIS: &[&str] = &[
-    "system(", "exec(", "execl", "execv", "popen", "subprocess", "child_process", "spawn(", "spawnsync", "execsync", "os.system", "shell_exec",
-    "passthru", "proc_open", "%x", "io.popen", "runtime.getruntime", "processbuilder", "process.start", "`", "system2(", "os.exec", "do shell script",
-    "exec ", "os.popen", "commands.getoutput", "|&", "| getline", "|getline", "do script", "run(`", "run(pipeline", "esyscmd", "syscmd(",
+    "system(",
+    "exec(",
+    "execl",
+    "execv",
+    "popen",
+    "subprocess",
+    "child_process",
+    "spawn(",
+    "spawnsync",
+    "execsync",
+    "os.system",
+    "shell_exec",
+    "passthru",
+    "proc_open",
+    "%x",
+    "io.popen",
+    "runtime.getruntime",
+    "processbuilder",
+    "process.start",
+    "`",
+    "system2(",
+    "os.exec",
+    "do shell script",
+    "exec ",
+    "os.popen",
+    "commands.getoutput",
+    "|&",
+    "| getline",
+    "|getline",
+    "do script",
+    "run(`",
+    "run(pipeline",
+    "esyscmd",
+    "syscmd(",
 ];
 
 pub fn scan(code: &str) -> CodeFacts {
@@ -122,16 +245,34 @@ pub fn scan(code: &str) -> CodeFacts {
     let mut f = CodeFacts {
         env: has(ENV_APIS),
         network: has(NET_APIS),
-        socket: lower.contains("socket") || lower.contains("/inet/") || lower.contains("net.connect") || lower.contains("fsockopen"),
-        dup_fds: lower.contains("dup2") || lower.contains("dup(") || lower.contains("fdopen") || lower.contains("redirecterrorstream") || lower.contains("stdio: [") || lower.contains(".pipe("),
+        socket: lower.contains("socket")
+            || lower.contains("/inet/")
+            || lower.contains("net.connect")
+            || lower.contains("fsockopen"),
+        dup_fds: lower.contains("dup2")
+            || lower.contains("dup(")
+            || lower.contains("fdopen")
+            || lower.contains("redirecterrorstream")
+            || lower.contains("stdio: [")
+            || lower.contains(".pipe("),
         spawns_shell: has(SHELL_SPAWN),
         runs_commands: has(RUN_APIS),
-        decodes: lower.contains("b64decode") || lower.contains("base64") || lower.contains("frombase64") || lower.contains("unhexlify") || lower.contains("decode_base64"),
-        writes_files: lower.contains("open(") && (lower.contains("'w'") || lower.contains("\"w\"") || lower.contains("'a'") || lower.contains(".write")),
+        decodes: lower.contains("b64decode")
+            || lower.contains("base64")
+            || lower.contains("frombase64")
+            || lower.contains("unhexlify")
+            || lower.contains("decode_base64"),
+        writes_files: lower.contains("open(")
+            && (lower.contains("'w'")
+                || lower.contains("\"w\"")
+                || lower.contains("'a'")
+                || lower.contains(".write")),
         ..CodeFacts::default()
     };
     for lit in literals(code) {
-        if facts::secret_path(&lit).is_some_and(|s| s != facts::Secret::Accounts) && !f.secret_paths.contains(&lit) {
+        if facts::secret_path(&lit).is_some_and(|s| s != facts::Secret::Accounts)
+            && !f.secret_paths.contains(&lit)
+        {
             f.secret_paths.push(lit);
         }
     }
@@ -157,6 +298,11 @@ fn literals(code: &str) -> Vec<String> {
             break;
         }
     }
-    out.extend(code.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | '"' | '\'')).filter(|t| t.contains('/') || t.starts_with('.')).map(str::to_string).take(256));
+    out.extend(
+        code.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | '"' | '\''))
+            .filter(|t| t.contains('/') || t.starts_with('.'))
+            .map(str::to_string)
+            .take(256),
+    );
     out
 }

@@ -65,10 +65,16 @@ pub struct Redir {
 
 impl Redir {
     pub fn is_output(&self) -> bool {
-        matches!(self.op, RedirOp::Write | RedirOp::Append | RedirOp::ReadWrite)
+        matches!(
+            self.op,
+            RedirOp::Write | RedirOp::Append | RedirOp::ReadWrite
+        )
     }
     pub fn is_input(&self) -> bool {
-        matches!(self.op, RedirOp::Read | RedirOp::ReadWrite | RedirOp::HereDoc | RedirOp::HereString)
+        matches!(
+            self.op,
+            RedirOp::Read | RedirOp::ReadWrite | RedirOp::HereDoc | RedirOp::HereString
+        )
     }
 }
 
@@ -115,7 +121,9 @@ pub struct Cmd {
 impl Cmd {
     /// The program's base name (`/usr/bin/curl` -> `curl`), lower-cased only for matching tables.
     pub fn base(&self) -> Option<&str> {
-        self.name.as_deref().map(|n| n.rsplit('/').next().unwrap_or(n))
+        self.name
+            .as_deref()
+            .map(|n| n.rsplit('/').next().unwrap_or(n))
     }
 
     pub fn is(&self, names: &[&str]) -> bool {
@@ -128,7 +136,12 @@ impl Cmd {
     }
 
     pub fn has_flag(&self, flags: &[&str]) -> bool {
-        self.arg_texts().any(|a| flags.contains(&a) || flags.iter().any(|f| f.starts_with("--") && a.starts_with(&format!("{f}="))))
+        self.arg_texts().any(|a| {
+            flags.contains(&a)
+                || flags
+                    .iter()
+                    .any(|f| f.starts_with("--") && a.starts_with(&format!("{f}=")))
+        })
     }
 
     /// Value following an option (`-o FILE`, `--output FILE`, `--output=FILE`).

@@ -19,6 +19,7 @@ pub mod interp;
 pub mod ir;
 pub mod lower;
 mod prescan;
+mod resolve;
 pub mod rules;
 pub mod words;
 
@@ -44,7 +45,15 @@ pub fn analyze(command: &str, ctx: &Context<'_>) -> Vec<Finding> {
         return vec![f];
     }
     let mut lowerer = lower::Lowerer::new(command);
-    let frame = lower::Frame { origin: ir::Origin::Direct, depth: 0, parent: None, span_override: None, base: 0, nest: 0, captured: false };
+    let frame = lower::Frame {
+        origin: ir::Origin::Direct,
+        depth: 0,
+        parent: None,
+        span_override: None,
+        base: 0,
+        nest: 0,
+        captured: false,
+    };
     lowerer.lower_text(command, frame);
     if !lowerer.budget_left() {
         lowerer.notes.push(lower::Note::Truncated {
@@ -66,11 +75,17 @@ fn finish(mut findings: Vec<Finding>, policy: &Policy) -> Vec<Finding> {
     findings.retain(|f| seen.insert((f.code.clone(), f.message.clone())));
     let evasive = findings.iter().any(|f| f.category == Category::Evasion);
     if evasive {
-        for f in findings.iter_mut().filter(|f| f.category != Category::Evasion) {
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.category != Category::Evasion)
+        {
             f.severity = f.severity.raised();
         }
     }
-    for f in findings.iter_mut().filter(|f| f.category == Category::Unparseable) {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.category == Category::Unparseable)
+    {
         f.decision = f.decision.max(policy.unparseable);
     }
     findings
@@ -78,5 +93,13 @@ fn finish(mut findings: Vec<Finding>, policy: &Policy) -> Vec<Finding> {
 
 /// A finding for input the analysis refused to follow.
 pub(crate) fn unparseable(code: &str, message: String, span: Span, decision: Decision) -> Finding {
-    Finding { code: code.into(), category: Category::Unparseable, severity: Severity::Medium, decision, message, span: Some(span), snippet: None }
+    Finding {
+        code: code.into(),
+        category: Category::Unparseable,
+        severity: Severity::Medium,
+        decision,
+        message,
+        span: Some(span),
+        snippet: None,
+    }
 }

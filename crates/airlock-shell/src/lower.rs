@@ -1,10 +1,8 @@
 //! Lowering: brush's AST to the flat list of commands that would run.
 
 use crate::ir::{Arg, Cmd, Origin, PipePos, Redir, RedirOp};
-use crate::words::decode_ansi_c;
 use airlock_protocol::Span;
 use brush_parser::ast;
-use brush_parser::word::{Parameter, ParameterExpr, WordPiece, WordPieceWithSource};
 use std::collections::HashMap;
 
 /// Re-parse levels (`sh -c "eval '...'"`) followed before giving up.
@@ -26,7 +24,11 @@ pub struct Var {
 #[derive(Debug, Clone)]
 pub enum Note {
     /// A piece of text could not be parsed as shell.
-    ParseError { span: Span, message: String, depth: u32 },
+    ParseError {
+        span: Span,
+        message: String,
+        depth: u32,
+    },
     /// Too deep or too many commands: the rest was not analysed.
     Truncated { span: Span, why: String },
 }
@@ -37,7 +39,7 @@ pub struct Lowerer {
     pub notes: Vec<Note>,
     /// Text of function bodies by name (calls are analysed through the body already lowered).
     pub functions: Vec<String>,
-    opts: brush_parser::ParserOptions,
+    pub(crate) opts: brush_parser::ParserOptions,
     pipelines: usize,
     /// Byte offset of each char index of the top-level source (empty when ASCII).
     char_to_byte: Vec<usize>,
@@ -83,16 +85,21 @@ impl Lowerer {
         if self.char_to_byte.is_empty() {
             char_index.min(self.source_len)
         } else {
-            self.char_to_byte.get(char_index).copied().unwrap_or(self.source_len)
+            self.char_to_byte
+                .get(char_index)
+                .copied()
+                .unwrap_or(self.source_len)
         }
     }
 
-    fn span_of(&self, loc: Option<&brush_parser::SourceSpan>, f: &Frame) -> Span {
+    pub(crate) fn span_of(&self, loc: Option<&brush_parser::SourceSpan>, f: &Frame) -> Span {
         if let Some(s) = f.span_override {
             return s;
         }
         match loc {
-            Some(l) if f.base == 0 => Span::new(self.byte_at(l.start.index), self.byte_at(l.end.index)),
+            Some(l) if f.base == 0 => {
+                Span::new(self.byte_at(l.start.index), self.byte_at(l.end.index))
+            }
             Some(l) => Span::new(f.base + l.start.index, f.base + l.end.index),
             None => Span::new(f.base, f.base),
         }
@@ -106,14 +113,18 @@ impl Lowerer {
     pub fn lower_text(&mut self, text: &str, f: Frame) -> bool {
         if f.nest > MAX_SUBSTITUTION_NEST {
             self.notes.push(Note::Truncated {
-                span: f.span_override.unwrap_or(Span::new(f.base, f.base + text.len())),
+                span: f
+                    .span_override
+                    .unwrap_or(Span::new(f.base, f.base + text.len())),
                 why: format!("more than {MAX_SUBSTITUTION_NEST} nested command substitutions"),
             });
             return false;
         }
         if f.depth > MAX_REPARSE_DEPTH {
             self.notes.push(Note::Truncated {
-                span: f.span_override.unwrap_or(Span::new(f.base, f.base + text.len())),
+                span: f
+                    .span_override
+                    .unwrap_or(Span::new(f.base, f.base + text.len())),
                 why: format!("more than {MAX_REPARSE_DEPTH} levels of nested shell strings"),
             });
             return false;
@@ -142,7 +153,9 @@ impl Lowerer {
                     }
                 }
                 self.notes.push(Note::ParseError {
-                    span: f.span_override.unwrap_or(Span::new(f.base, f.base + text.len())),
+                    span: f
+                        .span_override
+                        .unwrap_or(Span::new(f.base, f.base + text.len())),
                     message: e,
                     depth: f.depth,
                 });
@@ -168,7 +181,15 @@ impl Lowerer {
         self.pipelines += 1;
         let len = p.seq.len();
         for (index, c) in p.seq.iter().enumerate() {
-            let pos = if len > 1 { Some(PipePos { pipeline: id, index, len }) } else { None };
+            let pos = if len > 1 {
+                Some(PipePos {
+                    pipeline: id,
+                    index,
+                    len,
+                })
+            } else {
+                None
+            };
             self.command(c, f, pos, background);
         }
     }
@@ -184,7 +205,8 @@ impl Lowerer {
                 self.compound(cc, f);
                 // Redirections on a compound command apply to every command inside.
                 if let Some(r) = redirs {
-                    let lowered: Vec<Redir> = r.0.iter().filter_map(|x| self.redirect(x, f)).collect();
+                    let lowered: Vec<Redir> =
+                        r.0.iter().filter_map(|x| self.redirect(x, f)).collect();
                     for cmd in self.cmds.iter_mut().skip(first) {
                         cmd.redirects.extend(lowered.iter().cloned());
                         if cmd.pipe.is_none() {
@@ -201,7 +223,10 @@ impl Lowerer {
             }
             ast::Command::Function(def) => {
                 self.functions.push(def.fname.value.clone());
-                let ff = Frame { origin: Origin::Function, ..f };
+                let ff = Frame {
+                    origin: Origin::Function,
+                    ..f
+                };
                 self.compound(&def.body.0, ff);
             }
             ast::Command::ExtendedTest(t, _) => self.extended_test(&t.expr, f),
@@ -214,7 +239,9 @@ impl Lowerer {
                 self.extended_test(a, f);
                 self.extended_test(b, f);
             }
-            ast::ExtendedTestExpr::Not(a) | ast::ExtendedTestExpr::Parenthesized(a) => self.extended_test(a, f),
+            ast::ExtendedTestExpr::Not(a) | ast::ExtendedTestExpr::Parenthesized(a) => {
+                self.extended_test(a, f)
+            }
             ast::ExtendedTestExpr::UnaryTest(_, w) => {
                 let _ = self.word(w, f);
             }
@@ -236,8 +263,14 @@ impl Lowerer {
                 }
                 // The loop variable takes each value: static only when there is exactly one.
                 let var = match values.as_slice() {
-                    [one] => Var { value: one.value.clone(), from: one.substitutions.clone() },
-                    many => Var { value: None, from: many.iter().flat_map(|a| a.substitutions.clone()).collect() },
+                    [one] => Var {
+                        value: one.value.clone(),
+                        from: one.substitutions.clone(),
+                    },
+                    many => Var {
+                        value: None,
+                        from: many.iter().flat_map(|a| a.substitutions.clone()).collect(),
+                    },
                 };
                 self.vars.insert(fc.variable_name.clone(), var);
                 self.compound_list(&fc.body.list, f);
@@ -270,7 +303,13 @@ impl Lowerer {
         }
     }
 
-    fn simple(&mut self, s: &ast::SimpleCommand, f: Frame, pipe: Option<PipePos>, background: bool) {
+    fn simple(
+        &mut self,
+        s: &ast::SimpleCommand,
+        f: Frame,
+        pipe: Option<PipePos>,
+        background: bool,
+    ) {
         let mut env = Vec::new();
         let mut redirects = Vec::new();
         let mut words: Vec<Arg> = Vec::new();
@@ -299,11 +338,15 @@ impl Lowerer {
                     } else {
                         // `export X=1`, `local X=1`, `declare X=1`: keep the word as an argument too.
                         let mut arg = self.word(w, f);
-                        arg.substitutions.extend(value.substitutions.iter().copied());
+                        arg.substitutions
+                            .extend(value.substitutions.iter().copied());
                         words.push(arg);
                         self.vars.insert(
                             assignment_name(a),
-                            Var { value: value.value.clone(), from: value.substitutions.clone() },
+                            Var {
+                                value: value.value.clone(),
+                                from: value.substitutions.clone(),
+                            },
                         );
                     }
                 }
@@ -323,7 +366,13 @@ impl Lowerer {
         if words.is_empty() {
             // Bare assignments: they set variables for what follows.
             for (name, value) in &assignments {
-                self.vars.insert(name.clone(), Var { value: value.value.clone(), from: value.substitutions.clone() });
+                self.vars.insert(
+                    name.clone(),
+                    Var {
+                        value: value.value.clone(),
+                        from: value.substitutions.clone(),
+                    },
+                );
             }
             if redirects.is_empty() && assignments.iter().all(|(_, v)| v.substitutions.is_empty()) {
                 return;
@@ -335,13 +384,24 @@ impl Lowerer {
         let mut it = words.into_iter();
         let name_arg = it.next().unwrap_or_default();
         let span = {
-            let start = name_arg.span.start.min(env.first().map(|(_, a)| a.span.start).unwrap_or(usize::MAX));
-            let end = it.as_slice().last().map(|a| a.span.end).unwrap_or(name_arg.span.end);
+            let start = name_arg
+                .span
+                .start
+                .min(env.first().map(|(_, a)| a.span.start).unwrap_or(usize::MAX));
+            let end = it
+                .as_slice()
+                .last()
+                .map(|a| a.span.end)
+                .unwrap_or(name_arg.span.end);
             Span::new(start.min(name_arg.span.start), end.max(name_arg.span.end))
         };
         let cmd = Cmd {
             id: self.cmds.len(),
-            name: if name_arg.raw.is_empty() && name_arg.substitutions.is_empty() { None } else { name_arg.value.clone() },
+            name: if name_arg.raw.is_empty() && name_arg.substitutions.is_empty() {
+                None
+            } else {
+                name_arg.value.clone()
+            },
             name_arg,
             args: it.collect(),
             env,
@@ -374,7 +434,10 @@ impl Lowerer {
         match &a.value {
             ast::AssignmentValue::Scalar(w) => self.word(w, f),
             ast::AssignmentValue::Array(items) => {
-                let mut out = Arg { raw: "(...)".into(), ..Arg::default() };
+                let mut out = Arg {
+                    raw: "(...)".into(),
+                    ..Arg::default()
+                };
                 for (_, w) in items {
                     let x = self.word(w, f);
                     out.substitutions.extend(x.substitutions);
@@ -392,40 +455,70 @@ impl Lowerer {
             ast::IoRedirect::File(fd, kind, target) => {
                 let op = match kind {
                     ast::IoFileRedirectKind::Read => RedirOp::Read,
-                    ast::IoFileRedirectKind::Write | ast::IoFileRedirectKind::Clobber => RedirOp::Write,
+                    ast::IoFileRedirectKind::Write | ast::IoFileRedirectKind::Clobber => {
+                        RedirOp::Write
+                    }
                     ast::IoFileRedirectKind::Append => RedirOp::Append,
                     ast::IoFileRedirectKind::ReadAndWrite => RedirOp::ReadWrite,
                     ast::IoFileRedirectKind::DuplicateInput => RedirOp::DupIn,
                     ast::IoFileRedirectKind::DuplicateOutput => RedirOp::DupOut,
                 };
                 let target = match target {
-                    ast::IoFileRedirectTarget::Filename(w) | ast::IoFileRedirectTarget::Duplicate(w) => self.word(w, f),
-                    ast::IoFileRedirectTarget::Fd(n) => {
-                        Arg { raw: n.to_string(), value: Some(n.to_string()), approx: n.to_string(), ..Arg::default() }
-                    }
+                    ast::IoFileRedirectTarget::Filename(w)
+                    | ast::IoFileRedirectTarget::Duplicate(w) => self.word(w, f),
+                    ast::IoFileRedirectTarget::Fd(n) => Arg {
+                        raw: n.to_string(),
+                        value: Some(n.to_string()),
+                        approx: n.to_string(),
+                        ..Arg::default()
+                    },
                     ast::IoFileRedirectTarget::ProcessSubstitution(_, sub) => {
                         let ids = self.sub_list(&sub.list, f);
-                        Arg { raw: "(...)".into(), approx: "/dev/fd/\u{1}".into(), substitutions: ids, ..Arg::default() }
+                        Arg {
+                            raw: "(...)".into(),
+                            approx: "/dev/fd/\u{1}".into(),
+                            substitutions: ids,
+                            ..Arg::default()
+                        }
                     }
                 };
-                Some(Redir { fd: fd.map(|x| x), op, target })
+                Some(Redir {
+                    fd: fd.map(|x| x),
+                    op,
+                    target,
+                })
             }
             ast::IoRedirect::HereDocument(fd, doc) => {
                 let mut body = if doc.requires_expansion {
                     self.heredoc_body(&doc.doc.value, f)
                 } else {
                     let v = doc.doc.value.clone();
-                    Arg { raw: v.clone(), value: Some(v.clone()), approx: v, ..Arg::default() }
+                    Arg {
+                        raw: v.clone(),
+                        value: Some(v.clone()),
+                        approx: v,
+                        ..Arg::default()
+                    }
                 };
                 body.span = self.span_of(doc.doc.loc.as_ref(), &f);
-                Some(Redir { fd: fd.map(|x| x), op: RedirOp::HereDoc, target: body })
+                Some(Redir {
+                    fd: fd.map(|x| x),
+                    op: RedirOp::HereDoc,
+                    target: body,
+                })
             }
-            ast::IoRedirect::HereString(fd, w) => {
-                Some(Redir { fd: fd.map(|x| x), op: RedirOp::HereString, target: self.word(w, f) })
-            }
+            ast::IoRedirect::HereString(fd, w) => Some(Redir {
+                fd: fd.map(|x| x),
+                op: RedirOp::HereString,
+                target: self.word(w, f),
+            }),
             ast::IoRedirect::OutputAndError(w, append) => Some(Redir {
                 fd: Some(1),
-                op: if *append { RedirOp::Append } else { RedirOp::Write },
+                op: if *append {
+                    RedirOp::Append
+                } else {
+                    RedirOp::Write
+                },
                 target: self.word(w, f),
             }),
         }
@@ -433,22 +526,42 @@ impl Lowerer {
 
     fn heredoc_body(&mut self, text: &str, f: Frame) -> Arg {
         let opts = &self.opts;
-        match std::panic::catch_unwind(|| brush_parser::word::parse_heredoc(text, opts)).map_err(|_| ()).and_then(|r| r.map_err(|_| ())) {
+        match std::panic::catch_unwind(|| brush_parser::word::parse_heredoc(text, opts))
+            .map_err(|_| ())
+            .and_then(|r| r.map_err(|_| ()))
+        {
             Ok(pieces) => {
-                let mut arg = Arg { raw: text.to_string(), value: Some(String::new()), ..Arg::default() };
+                let mut arg = Arg {
+                    raw: text.to_string(),
+                    value: Some(String::new()),
+                    ..Arg::default()
+                };
                 self.pieces(&pieces, &mut arg, f, false);
                 arg
             }
-            Err(_) => Arg { raw: text.to_string(), value: None, approx: text.to_string(), ..Arg::default() },
+            Err(_) => Arg {
+                raw: text.to_string(),
+                value: None,
+                approx: text.to_string(),
+                ..Arg::default()
+            },
         }
     }
 
     /// Lower the commands of a `$(...)` / `<(...)` body already parsed by brush.
     fn sub_list(&mut self, list: &ast::CompoundList, f: Frame) -> Vec<usize> {
         let first = self.cmds.len();
-        let ff = Frame { origin: Origin::Substitution, nest: f.nest + 1, captured: true, ..f };
+        let ff = Frame {
+            origin: Origin::Substitution,
+            nest: f.nest + 1,
+            captured: true,
+            ..f
+        };
         if ff.nest > MAX_SUBSTITUTION_NEST {
-            self.notes.push(Note::Truncated { span: Span::new(f.base, f.base), why: "too many nested substitutions".into() });
+            self.notes.push(Note::Truncated {
+                span: Span::new(f.base, f.base),
+                why: "too many nested substitutions".into(),
+            });
             return Vec::new();
         }
         self.compound_list(list, ff);
@@ -456,143 +569,17 @@ impl Lowerer {
     }
 
     /// Parse and lower the text of a command substitution.
-    fn sub_text(&mut self, text: &str, f: Frame, span: Span) -> Vec<usize> {
+    pub(crate) fn sub_text(&mut self, text: &str, f: Frame, span: Span) -> Vec<usize> {
         let first = self.cmds.len();
-        let ff = Frame { origin: Origin::Substitution, span_override: Some(span), nest: f.nest + 1, captured: true, ..f };
+        let ff = Frame {
+            origin: Origin::Substitution,
+            span_override: Some(span),
+            nest: f.nest + 1,
+            captured: true,
+            ..f
+        };
         self.lower_text(text, ff);
         (first..self.cmds.len()).collect()
-    }
-
-    /// Resolve one word.
-    pub fn word(&mut self, w: &ast::Word, f: Frame) -> Arg {
-        let span = self.span_of(w.loc.as_ref(), &f);
-        let mut arg = Arg { raw: w.value.clone(), value: Some(String::new()), span, ..Arg::default() };
-        let opts = &self.opts;
-        match std::panic::catch_unwind(|| brush_parser::word::parse(&w.value, opts)).map_err(|_| ()).and_then(|r| r.map_err(|_| ())) {
-            Ok(pieces) => {
-                let quoted_parts = pieces.len() > 1
-                    && pieces.iter().any(|p| matches!(p.piece, WordPiece::SingleQuotedText(_) | WordPiece::DoubleQuotedSequence(_)));
-                if quoted_parts {
-                    arg.obfuscated = true;
-                }
-                self.pieces(&pieces, &mut arg, f, false);
-            }
-            Err(_) => {
-                arg.value = None;
-                arg.approx = w.value.clone();
-            }
-        }
-        arg
-    }
-
-    fn pieces(&mut self, pieces: &[WordPieceWithSource], arg: &mut Arg, f: Frame, in_dquote: bool) {
-        for p in pieces {
-            match &p.piece {
-                WordPiece::Text(t) | WordPiece::SingleQuotedText(t) => push_lit(arg, t),
-                WordPiece::AnsiCQuotedText(t) => {
-                    let d = decode_ansi_c(t);
-                    if d != *t {
-                        arg.obfuscated = true;
-                    }
-                    push_lit(arg, &d);
-                }
-                WordPiece::EscapeSequence(e) => {
-                    let t: String = e.chars().skip(1).collect();
-                    if in_dquote && !matches!(t.as_str(), "$" | "`" | "\"" | "\\" | "\n") {
-                        push_lit(arg, e);
-                    } else if t != "\n" {
-                        push_lit(arg, &t);
-                    }
-                }
-                WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
-                    self.pieces(inner, arg, f, true)
-                }
-                WordPiece::TildeExpansion(t) => match t {
-                    brush_parser::word::TildeExpr::Home => push_lit(arg, "~"),
-                    brush_parser::word::TildeExpr::UserHome(u) => push_lit(arg, &format!("~{u}")),
-                    _ => push_unknown(arg),
-                },
-                WordPiece::ParameterExpansion(expr) => self.parameter(expr, arg),
-                WordPiece::CommandSubstitution(text) | WordPiece::BackquotedCommandSubstitution(text) => {
-                    let span = arg.span;
-                    let ids = self.sub_text(text, f, span);
-                    match crate::expand::static_output(self, &ids) {
-                        Some(out) => {
-                            arg.obfuscated = true;
-                            push_lit(arg, out.trim_end_matches('\n'));
-                        }
-                        None => push_unknown(arg),
-                    }
-                    arg.substitutions.extend(ids);
-                }
-                WordPiece::ArithmeticExpression(_) => push_unknown(arg),
-            }
-        }
-    }
-
-    fn parameter(&mut self, expr: &ParameterExpr, arg: &mut Arg) {
-        let (param, default) = match expr {
-            ParameterExpr::Parameter { parameter, .. } => (parameter, None),
-            ParameterExpr::UseDefaultValues { parameter, default_value, .. }
-            | ParameterExpr::AssignDefaultValues { parameter, default_value, .. } => (parameter, default_value.clone()),
-            ParameterExpr::Substring { parameter, offset, length, .. } => {
-                let name = param_name(parameter);
-                arg.vars.push(name.clone());
-                let known = self.vars.get(&name).and_then(|v| v.value.clone());
-                let off: Option<usize> = offset.value.trim().parse().ok();
-                let len: Option<Option<usize>> = match length {
-                    None => Some(None),
-                    Some(l) => l.value.trim().parse().ok().map(Some),
-                };
-                match (known, off, len) {
-                    (Some(v), Some(o), Some(l)) => {
-                        let s: String = v.chars().skip(o).take(l.unwrap_or(usize::MAX)).collect();
-                        arg.obfuscated = true;
-                        push_lit(arg, &s);
-                    }
-                    _ => push_unknown(arg),
-                }
-                return;
-            }
-            other => {
-                if let Some(n) = other_param_name(other) {
-                    arg.vars.push(n);
-                }
-                push_unknown(arg);
-                return;
-            }
-        };
-        let name = param_name(param);
-        arg.vars.push(name.clone());
-        if name == "IFS" {
-            arg.obfuscated = true;
-            push_lit(arg, " ");
-            return;
-        }
-        if name == "HOME" {
-            push_lit(arg, "~");
-            return;
-        }
-        match self.vars.get(&name) {
-            Some(v) => {
-                let (value, from) = (v.value.clone(), v.from.clone());
-                arg.substitutions.extend(from);
-                match value {
-                    Some(val) => {
-                        arg.obfuscated = true;
-                        push_lit(arg, &val)
-                    }
-                    None => push_unknown(arg),
-                }
-            }
-            None => match default {
-                Some(d) => {
-                    arg.obfuscated = true;
-                    push_lit(arg, &d)
-                }
-                None => push_unknown(arg),
-            },
-        }
     }
 }
 
@@ -602,55 +589,19 @@ fn parse_program(text: &str, opts: &brush_parser::ParserOptions) -> Result<ast::
         let mut parser = brush_parser::Parser::new(std::io::BufReader::new(text.as_bytes()), opts);
         parser.parse_program().map_err(|e| e.to_string())
     };
-    std::panic::catch_unwind(run).unwrap_or_else(|_| Err("the shell parser failed on this input".to_string()))
+    std::panic::catch_unwind(run)
+        .unwrap_or_else(|_| Err("the shell parser failed on this input".to_string()))
 }
 
 static NAME_MARKER: ast::CommandPrefixOrSuffixItem =
-    ast::CommandPrefixOrSuffixItem::Word(ast::Word { value: String::new(), loc: None });
-
-fn push_lit(arg: &mut Arg, s: &str) {
-    if let Some(v) = arg.value.as_mut() {
-        v.push_str(s);
-    }
-    arg.approx.push_str(s);
-}
-
-fn push_unknown(arg: &mut Arg) {
-    arg.value = None;
-    arg.approx.push('\u{1}');
-}
+    ast::CommandPrefixOrSuffixItem::Word(ast::Word {
+        value: String::new(),
+        loc: None,
+    });
 
 fn assignment_name(a: &ast::Assignment) -> String {
     match &a.name {
         ast::AssignmentName::VariableName(n) => n.clone(),
         ast::AssignmentName::ArrayElementName(n, _) => n.clone(),
-    }
-}
-
-fn param_name(p: &Parameter) -> String {
-    match p {
-        Parameter::Positional(n) => n.to_string(),
-        Parameter::Special(s) => format!("{s:?}"),
-        Parameter::Named(n) => n.clone(),
-        Parameter::NamedWithIndex { name, .. } | Parameter::NamedWithAllIndices { name, .. } => name.clone(),
-    }
-}
-
-fn other_param_name(e: &ParameterExpr) -> Option<String> {
-    match e {
-        ParameterExpr::IndicateErrorIfNullOrUnset { parameter, .. }
-        | ParameterExpr::UseAlternativeValue { parameter, .. }
-        | ParameterExpr::ParameterLength { parameter, .. }
-        | ParameterExpr::RemoveSmallestSuffixPattern { parameter, .. }
-        | ParameterExpr::RemoveLargestSuffixPattern { parameter, .. }
-        | ParameterExpr::RemoveSmallestPrefixPattern { parameter, .. }
-        | ParameterExpr::RemoveLargestPrefixPattern { parameter, .. }
-        | ParameterExpr::Transform { parameter, .. }
-        | ParameterExpr::UppercaseFirstChar { parameter, .. }
-        | ParameterExpr::UppercasePattern { parameter, .. }
-        | ParameterExpr::LowercaseFirstChar { parameter, .. }
-        | ParameterExpr::LowercasePattern { parameter, .. }
-        | ParameterExpr::ReplaceSubstring { parameter, .. } => Some(param_name(parameter)),
-        _ => None,
     }
 }

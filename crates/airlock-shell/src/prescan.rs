@@ -13,13 +13,22 @@ pub fn check(command: &str, policy: &Policy) -> Result<(), Finding> {
     if command.len() > MAX_INPUT_BYTES {
         return Err(crate::unparseable(
             "PAR002",
-            format!("command is {} bytes, over the {} byte limit airlock analyses; too large to judge", command.len(), MAX_INPUT_BYTES),
+            format!(
+                "command is {} bytes, over the {} byte limit airlock analyses; too large to judge",
+                command.len(),
+                MAX_INPUT_BYTES
+            ),
             Span::new(0, 0),
             policy.unparseable,
         ));
     }
     if command.contains('\0') {
-        return Err(crate::unparseable("PAR002", "command contains a NUL byte, which no shell passes through".into(), Span::new(0, 0), policy.unparseable));
+        return Err(crate::unparseable(
+            "PAR002",
+            "command contains a NUL byte, which no shell passes through".into(),
+            Span::new(0, 0),
+            policy.unparseable,
+        ));
     }
     if let Some(at) = oversized_fd(command) {
         return Err(crate::unparseable(

@@ -32,22 +32,39 @@ pub fn decode_ansi_c(body: &str) -> String {
                     'u' => 4,
                     _ => 8,
                 };
-                let digits: String = chars.iter().skip(i).take(max).take_while(|c| c.is_ascii_hexdigit()).collect();
+                let digits: String = chars
+                    .iter()
+                    .skip(i)
+                    .take(max)
+                    .take_while(|c| c.is_ascii_hexdigit())
+                    .collect();
                 if digits.is_empty() {
                     out.push('\\');
                     out.push(e);
                 } else {
                     i += digits.len();
-                    if let Some(ch) = u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32) {
+                    if let Some(ch) = u32::from_str_radix(&digits, 16)
+                        .ok()
+                        .and_then(char::from_u32)
+                    {
                         out.push(ch);
                     }
                 }
             }
             '0'..='7' => {
                 let mut digits = String::from(e);
-                digits.extend(chars.iter().skip(i).take(2).take_while(|c| ('0'..='7').contains(*c)));
+                digits.extend(
+                    chars
+                        .iter()
+                        .skip(i)
+                        .take(2)
+                        .take_while(|c| ('0'..='7').contains(*c)),
+                );
                 i += digits.len() - 1;
-                if let Some(ch) = u32::from_str_radix(&digits, 8).ok().and_then(char::from_u32) {
+                if let Some(ch) = u32::from_str_radix(&digits, 8)
+                    .ok()
+                    .and_then(char::from_u32)
+                {
                     out.push(ch);
                 }
             }
@@ -69,7 +86,10 @@ pub fn decode_ansi_c(body: &str) -> String {
 
 /// Split a string the way the shell splits an unquoted expansion on the default IFS.
 pub fn split_fields(s: &str) -> Vec<String> {
-    s.split([' ', '\t', '\n']).filter(|x| !x.is_empty()).map(str::to_string).collect()
+    s.split([' ', '\t', '\n'])
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Shorten text for a finding's snippet.

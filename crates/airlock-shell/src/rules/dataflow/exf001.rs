@@ -38,12 +38,17 @@ pub static META: RuleMeta = RuleMeta {
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
-        let tcp = cmd.redirects.iter().any(|r| r.target.text().starts_with("/dev/tcp/") || r.target.text().starts_with("/dev/udp/"));
+        let tcp = cmd.redirects.iter().any(|r| {
+            r.target.text().starts_with("/dev/tcp/") || r.target.text().starts_with("/dev/udp/")
+        });
         let code_net = a.code_of(cmd).is_some_and(|(_, f)| f.network);
         if !(facts::is_network_client(base) || tcp || code_net) {
             continue;
         }
-        if base == "ssh" && !cmd.redirects.iter().any(|r| r.is_input()) && cmd.pipe.is_none_or(|p| p.index == 0) {
+        if base == "ssh"
+            && !cmd.redirects.iter().any(|r| r.is_input())
+            && cmd.pipe.is_none_or(|p| p.index == 0)
+        {
             // A remote command's text is analysed separately; only data piped into ssh leaves here.
             let mut t = a.reads.get(cmd.id).cloned().unwrap_or_default();
             t.kinds &= !kind::SECRET_VAR;
@@ -56,7 +61,11 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             t.merge(i);
         }
         // Here-strings and here-documents carry their variables too.
-        for r in cmd.redirects.iter().filter(|r| matches!(r.op, RedirOp::HereDoc | RedirOp::HereString)) {
+        for r in cmd
+            .redirects
+            .iter()
+            .filter(|r| matches!(r.op, RedirOp::HereDoc | RedirOp::HereString))
+        {
             for s in &r.target.substitutions {
                 if let Some(o) = a.output.get(*s) {
                     t.merge(o);
@@ -68,17 +77,30 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         }
         let host = util::destination_host(cmd);
         let only_vars = t.kinds & !(kind::SECRET_VAR | kind::ACCOUNTS) == 0;
-        let trusted = host.as_deref().is_some_and(|h| a.ctx.policy.host_trusted(h));
+        let trusted = host
+            .as_deref()
+            .is_some_and(|h| a.ctx.policy.host_trusted(h));
         if only_vars && trusted {
             continue;
         }
         let to = host.map(|h| format!(" to {h}")).unwrap_or_default();
-        let mut f = at_cmd(a, m, cmd, format!("sends {}{to} over the network with `{base}`: this exfiltrates secrets", t.describe()));
+        let mut f = at_cmd(
+            a,
+            m,
+            cmd,
+            format!(
+                "sends {}{to} over the network with `{base}`: this exfiltrates secrets",
+                t.describe()
+            ),
+        );
         if only_vars {
             // A token used as a credential for an untrusted host: a person should look.
             f.decision = Decision::Ask;
             f.severity = Severity::High;
-            f.message = format!("sends {}{to} with `{base}`; the host is not in [network] trusted_hosts", t.describe());
+            f.message = format!(
+                "sends {}{to} with `{base}`; the host is not in [network] trusted_hosts",
+                t.describe()
+            );
         }
         out.push(f);
     }

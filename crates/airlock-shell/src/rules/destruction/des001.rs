@@ -19,19 +19,73 @@ pub static META: RuleMeta = RuleMeta {
     passes: &["rm -rf target/", "rm -rf node_modules dist", "rm -rf /tmp/build-cache", "rm file.txt", "find . -name '*.pyc' -delete"],
 };
 
-const SYSTEM_DIRS: &[&str] = &["/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc", "/root", "/sbin", "/srv", "/sys", "/usr", "/var", "/Users", "/System", "/Library", "/Applications", "/usr/bin", "/usr/lib", "/usr/local", "/var/lib"];
+const SYSTEM_DIRS: &[&str] = &[
+    "/",
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib64",
+    "/opt",
+    "/proc",
+    "/root",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/usr",
+    "/var",
+    "/Users",
+    "/System",
+    "/Library",
+    "/Applications",
+    "/usr/bin",
+    "/usr/lib",
+    "/usr/local",
+    "/var/lib",
+];
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
-    let workspace = a.ctx.policy.workspace_root.clone().or_else(|| a.ctx.cwd.clone());
+    let workspace = a
+        .ctx
+        .policy
+        .workspace_root
+        .clone()
+        .or_else(|| a.ctx.cwd.clone());
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let recursive = |short: char| texts.iter().any(|t| *t == "--recursive" || (t.starts_with('-') && !t.starts_with("--") && (t.contains(short) || t.contains('R'))));
+        let recursive = |short: char| {
+            texts.iter().any(|t| {
+                *t == "--recursive"
+                    || (t.starts_with('-')
+                        && !t.starts_with("--")
+                        && (t.contains(short) || t.contains('R')))
+            })
+        };
         let targets: Vec<&str> = match base {
-            "rm" if recursive('r') => texts.iter().filter(|t| !t.starts_with('-')).copied().collect(),
-            "chmod" | "chown" | "chgrp" if recursive('R') => texts.iter().filter(|t| !t.starts_with('-')).skip(1).copied().collect(),
-            "find" if texts.contains(&"-delete") => texts.iter().take_while(|t| !t.starts_with('-')).copied().collect(),
-            "shred" | "srm" | "wipe" if recursive('r') || base != "shred" => texts.iter().filter(|t| !t.starts_with('-')).copied().collect(),
+            "rm" if recursive('r') => texts
+                .iter()
+                .filter(|t| !t.starts_with('-'))
+                .copied()
+                .collect(),
+            "chmod" | "chown" | "chgrp" if recursive('R') => texts
+                .iter()
+                .filter(|t| !t.starts_with('-'))
+                .skip(1)
+                .copied()
+                .collect(),
+            "find" if texts.contains(&"-delete") => texts
+                .iter()
+                .take_while(|t| !t.starts_with('-'))
+                .copied()
+                .collect(),
+            "shred" | "srm" | "wipe" if recursive('r') || base != "shred" => texts
+                .iter()
+                .filter(|t| !t.starts_with('-'))
+                .copied()
+                .collect(),
             _ => continue,
         };
         for t in targets {
@@ -40,7 +94,11 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
             let home = trimmed == "~" || norm == "~/*" || norm.starts_with("~/\u{1}");
             let root = trimmed == "/" || t.starts_with("/*");
-            if root || home || (SYSTEM_DIRS.contains(&trimmed) && matches!(base, "rm" | "shred" | "srm" | "wipe" | "find")) {
+            if root
+                || home
+                || (SYSTEM_DIRS.contains(&trimmed)
+                    && matches!(base, "rm" | "shred" | "srm" | "wipe" | "find"))
+            {
                 out.push(at_cmd(a, m, cmd, format!("recursively destroys `{t}`")));
                 continue;
             }
@@ -51,13 +109,24 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                 continue;
             }
             if t.starts_with('\u{1}') && (t.ends_with("\u{1}/") || t.ends_with("\u{1}/*")) {
-                let mut f = at_cmd(a, m, cmd, "recursively deletes `$VAR/`: if the variable is empty or unset this is `/`".into());
+                let mut f = at_cmd(
+                    a,
+                    m,
+                    cmd,
+                    "recursively deletes `$VAR/`: if the variable is empty or unset this is `/`"
+                        .into(),
+                );
                 f.decision = Decision::Ask;
                 out.push(f);
                 continue;
             }
             if let Some(p) = outside(&norm, workspace.as_deref()) {
-                let mut f = at_cmd(a, m, cmd, format!("recursively deletes or changes `{p}`, outside the workspace"));
+                let mut f = at_cmd(
+                    a,
+                    m,
+                    cmd,
+                    format!("recursively deletes or changes `{p}`, outside the workspace"),
+                );
                 f.decision = Decision::Ask;
                 f.severity = Severity::High;
                 out.push(f);

@@ -18,25 +18,61 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 fn is_block_device(p: &str) -> bool {
-    ["/dev/sd", "/dev/hd", "/dev/vd", "/dev/xvd", "/dev/nvme", "/dev/mmcblk", "/dev/disk", "/dev/rdisk", "/dev/md", "/dev/dm-", "/dev/mapper/", "/dev/loop"]
-        .iter()
-        .any(|d| p.starts_with(d))
+    [
+        "/dev/sd",
+        "/dev/hd",
+        "/dev/vd",
+        "/dev/xvd",
+        "/dev/nvme",
+        "/dev/mmcblk",
+        "/dev/disk",
+        "/dev/rdisk",
+        "/dev/md",
+        "/dev/dm-",
+        "/dev/mapper/",
+        "/dev/loop",
+    ]
+    .iter()
+    .any(|d| p.starts_with(d))
 }
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let msg = if base.starts_with("mkfs") || base == "mke2fs" || base == "mkswap" || base == "newfs" {
+        let msg = if base.starts_with("mkfs")
+            || base == "mke2fs"
+            || base == "mkswap"
+            || base == "newfs"
+        {
             Some(format!("formats a filesystem with `{base}`"))
-        } else if base == "dd" && texts.iter().any(|t| t.strip_prefix("of=").is_some_and(is_block_device)) {
+        } else if base == "dd"
+            && texts
+                .iter()
+                .any(|t| t.strip_prefix("of=").is_some_and(is_block_device))
+        {
             Some("overwrites a disk device with `dd`".into())
-        } else if matches!(base, "wipefs" | "blkdiscard" | "sgdisk" | "sfdisk" | "parted" | "fdisk" | "gdisk" | "shred" | "diskutil")
-            && texts.iter().any(|t| is_block_device(t) || matches!(*t, "eraseDisk" | "zeroDisk" | "secureErase"))
+        } else if matches!(
+            base,
+            "wipefs"
+                | "blkdiscard"
+                | "sgdisk"
+                | "sfdisk"
+                | "parted"
+                | "fdisk"
+                | "gdisk"
+                | "shred"
+                | "diskutil"
+        ) && texts
+            .iter()
+            .any(|t| is_block_device(t) || matches!(*t, "eraseDisk" | "zeroDisk" | "secureErase"))
         {
             Some(format!("wipes or repartitions a disk with `{base}`"))
         } else {
-            a.writes_of(cmd).iter().find(|p| is_block_device(p)).map(|p| format!("writes into the disk device {p}"))
+            a.writes_of(cmd)
+                .iter()
+                .find(|p| is_block_device(p))
+                .map(|p| format!("writes into the disk device {p}"))
         };
         if let Some(msg) = msg {
             out.push(at_cmd(a, m, cmd, msg));

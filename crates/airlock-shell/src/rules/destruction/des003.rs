@@ -23,11 +23,20 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             continue;
         }
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let Some(at) = texts.iter().position(|t| *t == "push") else { continue };
+        let Some(at) = texts.iter().position(|t| *t == "push") else {
+            continue;
+        };
         let rest: Vec<&str> = texts.iter().skip(at + 1).copied().collect();
-        let force = rest.iter().any(|t| matches!(*t, "--force" | "-f" | "--mirror") || (t.starts_with('-') && !t.starts_with("--") && t.contains('f')));
+        let force = rest.iter().any(|t| {
+            matches!(*t, "--force" | "-f" | "--mirror")
+                || (t.starts_with('-') && !t.starts_with("--") && t.contains('f'))
+        });
         let delete = rest.iter().any(|t| matches!(*t, "--delete" | "-d"));
-        let operands: Vec<&str> = rest.iter().filter(|t| !t.starts_with('-')).copied().collect();
+        let operands: Vec<&str> = rest
+            .iter()
+            .filter(|t| !t.starts_with('-'))
+            .copied()
+            .collect();
         let refspecs: Vec<&str> = operands.iter().skip(1).copied().collect();
         let plus = refspecs.iter().any(|r| r.starts_with('+'));
         let colon_delete = refspecs.iter().any(|r| r.starts_with(':'));
@@ -43,9 +52,23 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             })
             .collect();
         if let Some(b) = branches.iter().find(|b| a.ctx.policy.branch_protected(b)) {
-            out.push(at_cmd(a, m, cmd, format!("force-pushes or deletes the protected branch `{b}`")));
-        } else if branches.is_empty() || branches.iter().any(|b| b == "HEAD") || rest.contains(&"--mirror") || rest.contains(&"--all") {
-            let mut f = at_cmd(a, m, cmd, "force-pushes without naming the branch (it may be a protected one)".into());
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!("force-pushes or deletes the protected branch `{b}`"),
+            ));
+        } else if branches.is_empty()
+            || branches.iter().any(|b| b == "HEAD")
+            || rest.contains(&"--mirror")
+            || rest.contains(&"--all")
+        {
+            let mut f = at_cmd(
+                a,
+                m,
+                cmd,
+                "force-pushes without naming the branch (it may be a protected one)".into(),
+            );
             f.decision = Decision::Ask;
             out.push(f);
         }

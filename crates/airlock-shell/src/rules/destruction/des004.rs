@@ -25,12 +25,29 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let mut ask = false;
         let hit = match base {
             "shutdown" | "reboot" | "halt" | "poweroff" | "kexec" => !help,
-            "init" | "telinit" => texts.first().is_some_and(|t| matches!(*t, "0" | "6" | "1" | "s" | "S")),
+            "init" | "telinit" => texts
+                .first()
+                .is_some_and(|t| matches!(*t, "0" | "6" | "1" | "s" | "S")),
             "systemctl" => {
-                if texts.iter().any(|t| matches!(*t, "poweroff" | "reboot" | "halt" | "kexec" | "suspend" | "hibernate" | "rescue" | "emergency")) {
+                if texts.iter().any(|t| {
+                    matches!(
+                        *t,
+                        "poweroff"
+                            | "reboot"
+                            | "halt"
+                            | "kexec"
+                            | "suspend"
+                            | "hibernate"
+                            | "rescue"
+                            | "emergency"
+                    )
+                }) {
                     true
                 } else {
-                    ask = texts.iter().any(|t| matches!(*t, "stop" | "mask" | "disable" | "kill")) && !texts.contains(&"--user");
+                    ask = texts
+                        .iter()
+                        .any(|t| matches!(*t, "stop" | "mask" | "disable" | "kill"))
+                        && !texts.contains(&"--user");
                     ask
                 }
             }
@@ -38,14 +55,25 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                 ask = texts.contains(&"stop");
                 ask
             }
-            "kill" | "pkill" | "killall" => texts.iter().any(|t| *t == "-1" || *t == "1") && texts.iter().any(|t| t.starts_with('-')) && texts.last() == Some(&"-1")
-                || (base == "kill" && texts.last() == Some(&"1")),
+            "kill" | "pkill" | "killall" => {
+                texts.iter().any(|t| *t == "-1" || *t == "1")
+                    && texts.iter().any(|t| t.starts_with('-'))
+                    && texts.last() == Some(&"-1")
+                    || (base == "kill" && texts.last() == Some(&"1"))
+            }
             "killall5" => true,
             _ => false,
         };
-        let sysrq = a.writes_of(cmd).iter().any(|p| p.starts_with("/proc/sysrq-trigger") || p.starts_with("/proc/sys/kernel/sysrq"));
+        let sysrq = a.writes_of(cmd).iter().any(|p| {
+            p.starts_with("/proc/sysrq-trigger") || p.starts_with("/proc/sys/kernel/sysrq")
+        });
         if hit || sysrq {
-            let mut f = at_cmd(a, m, cmd, format!("disrupts the running system with `{base}`"));
+            let mut f = at_cmd(
+                a,
+                m,
+                cmd,
+                format!("disrupts the running system with `{base}`"),
+            );
             if ask && !sysrq {
                 f.decision = Decision::Ask;
                 f.message = format!("stops system services with `{base}`");
@@ -57,9 +85,21 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         if cmd.origin == crate::ir::Origin::Function && cmd.background && cmd.pipe.is_some() {
             if let Some(name) = cmd.base() {
-                let again = a.cmds.iter().filter(|c| c.base() == Some(name) && c.origin == crate::ir::Origin::Function).count() >= 2;
+                let again = a
+                    .cmds
+                    .iter()
+                    .filter(|c| c.base() == Some(name) && c.origin == crate::ir::Origin::Function)
+                    .count()
+                    >= 2;
                 if again {
-                    out.push(at_cmd(a, m, cmd, format!("defines a fork bomb: `{name}` spawns copies of itself without end")));
+                    out.push(at_cmd(
+                        a,
+                        m,
+                        cmd,
+                        format!(
+                            "defines a fork bomb: `{name}` spawns copies of itself without end"
+                        ),
+                    ));
                     break;
                 }
             }

@@ -27,17 +27,31 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             continue;
         };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let touches_history = |t: &str| t.ends_with("_history") || t.ends_with(".history") || t.ends_with("/.zsh_history");
+        let touches_history = |t: &str| {
+            t.ends_with("_history") || t.ends_with(".history") || t.ends_with("/.zsh_history")
+        };
         let hit = match base {
-            "history" => texts.iter().any(|t| matches!(*t, "-c" | "-w" | "-d" | "-cw")),
+            "history" => texts
+                .iter()
+                .any(|t| matches!(*t, "-c" | "-w" | "-d" | "-cw")),
             "unset" => texts.iter().any(|t| t.starts_with("HIST")),
-            "export" | "declare" | "typeset" => texts.iter().any(|t| t.split_once('=').is_some_and(|(k, v)| hist_var(k, v))),
+            "export" | "declare" | "typeset" => texts
+                .iter()
+                .any(|t| t.split_once('=').is_some_and(|(k, v)| hist_var(k, v))),
             "set" => texts.windows(2).any(|w| w == ["+o", "history"]),
-            "rm" | "shred" | "truncate" | "srm" | "unlink" => texts.iter().any(|t| touches_history(t)),
+            "rm" | "shred" | "truncate" | "srm" | "unlink" => {
+                texts.iter().any(|t| touches_history(t))
+            }
             "ln" => texts.iter().any(|t| touches_history(t)) && texts.contains(&"/dev/null"),
             _ => false,
         } || cmd.env.iter().any(|(k, v)| hist_var(k, v.text()))
-            || a.writes_of(cmd).iter().any(|p| touches_history(p) && !cmd.redirects.iter().any(|r| r.op == crate::ir::RedirOp::Append));
+            || a.writes_of(cmd).iter().any(|p| {
+                touches_history(p)
+                    && !cmd
+                        .redirects
+                        .iter()
+                        .any(|r| r.op == crate::ir::RedirOp::Append)
+            });
         if hit {
             out.push(at_cmd(a, m, cmd, "clears or disables shell history".into()));
         }
@@ -45,5 +59,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
 }
 
 fn hist_var(k: &str, v: &str) -> bool {
-    matches!(k, "HISTFILE" if v == "/dev/null" || v.is_empty()) || (matches!(k, "HISTSIZE" | "HISTFILESIZE" | "SAVEHIST") && v == "0") || (k == "HISTCONTROL" && (v.contains("ignoreboth") || v.contains("ignorespace")))
+    matches!(k, "HISTFILE" if v == "/dev/null" || v.is_empty())
+        || (matches!(k, "HISTSIZE" | "HISTFILESIZE" | "SAVEHIST") && v == "0")
+        || (k == "HISTCONTROL" && (v.contains("ignoreboth") || v.contains("ignorespace")))
 }

@@ -21,16 +21,38 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let outside = texts.iter().filter(|t| !t.starts_with('-')).any(|t| t.starts_with('/') || t.starts_with('~'));
+        let outside = texts
+            .iter()
+            .filter(|t| !t.starts_with('-'))
+            .any(|t| t.starts_with('/') || t.starts_with('~'));
         let hit = match base {
-            "chattr" => texts.iter().any(|t| t.starts_with('+') && (t.contains('i') || t.contains('a'))),
-            "chflags" => texts.iter().any(|t| matches!(*t, "hidden" | "uchg" | "schg" | "uappnd")),
+            "chattr" => texts
+                .iter()
+                .any(|t| t.starts_with('+') && (t.contains('i') || t.contains('a'))),
+            "chflags" => texts
+                .iter()
+                .any(|t| matches!(*t, "hidden" | "uchg" | "schg" | "uappnd")),
             "setfile" | "SetFile" => texts.iter().any(|t| t.contains('V') || t.contains('I')),
-            "touch" => outside && texts.iter().any(|t| matches!(*t, "-r" | "-t" | "-d" | "--reference" | "--date") || t.starts_with("--reference=") || t.starts_with("--date=") || (t.starts_with('-') && !t.starts_with("--") && (t.contains('r') || t.contains('t')))),
+            "touch" => {
+                outside
+                    && texts.iter().any(|t| {
+                        matches!(*t, "-r" | "-t" | "-d" | "--reference" | "--date")
+                            || t.starts_with("--reference=")
+                            || t.starts_with("--date=")
+                            || (t.starts_with('-')
+                                && !t.starts_with("--")
+                                && (t.contains('r') || t.contains('t')))
+                    })
+            }
             _ => false,
         };
         if hit {
-            out.push(at_cmd(a, m, cmd, format!("hides files or forges their timestamps with `{base}`")));
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!("hides files or forges their timestamps with `{base}`"),
+            ));
         }
     }
 }

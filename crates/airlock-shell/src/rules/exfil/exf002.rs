@@ -34,29 +34,60 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             "curl" | "wget" if reads_file_into_request(a, cmd) => true,
             "curl" => texts.iter().enumerate().any(|(i, t)| {
                 matches!(*t, "-T" | "--upload-file")
-                    || (matches!(*t, "-d" | "--data" | "--data-binary" | "--data-raw" | "--data-urlencode" | "-F" | "--form")
-                        && texts.get(i + 1).is_some_and(|v| v.contains('@')))
+                    || (matches!(
+                        *t,
+                        "-d" | "--data"
+                            | "--data-binary"
+                            | "--data-raw"
+                            | "--data-urlencode"
+                            | "-F"
+                            | "--form"
+                    ) && texts.get(i + 1).is_some_and(|v| v.contains('@')))
                     || t.starts_with("--upload-file=")
             }),
-            "wget" => texts.iter().any(|t| t.starts_with("--post-file") || t.starts_with("--body-file")),
+            "wget" => texts
+                .iter()
+                .any(|t| t.starts_with("--post-file") || t.starts_with("--body-file")),
             "scp" | "rsync" => {
                 // Upload when the last operand is remote and an earlier one is local.
                 let ops: Vec<&&str> = texts.iter().filter(|t| !t.starts_with('-')).collect();
-                ops.last().is_some_and(|l| is_remote(l)) && ops.iter().rev().skip(1).any(|o| !is_remote(o))
+                ops.last().is_some_and(|l| is_remote(l))
+                    && ops.iter().rev().skip(1).any(|o| !is_remote(o))
             }
             "nc" | "ncat" | "netcat" | "socat" | "telnet" => {
-                cmd.redirects.iter().any(|r| r.op == RedirOp::Read) || cmd.pipe.is_some_and(|p| p.index > 0)
+                cmd.redirects.iter().any(|r| r.op == RedirOp::Read)
+                    || cmd.pipe.is_some_and(|p| p.index > 0)
             }
             "restic" | "rclone" | "duplicity" | "borg" | "s3cmd" | "azcopy" => {
-                texts.iter().any(|t| t.contains("://") || t.contains("rest:") || t.contains("s3:") || t.contains("sftp:"))
+                texts.iter().any(|t| {
+                    t.contains("://")
+                        || t.contains("rest:")
+                        || t.contains("s3:")
+                        || t.contains("sftp:")
+                })
             }
-            "aws" => texts.contains(&"s3") && texts.iter().any(|t| matches!(*t, "cp" | "sync" | "mv")) && texts.last().is_some_and(|t| t.starts_with("s3://")),
-            "gsutil" => texts.iter().any(|t| matches!(*t, "cp" | "rsync" | "mv")) && texts.last().is_some_and(|t| t.starts_with("gs://")),
+            "aws" => {
+                texts.contains(&"s3")
+                    && texts.iter().any(|t| matches!(*t, "cp" | "sync" | "mv"))
+                    && texts.last().is_some_and(|t| t.starts_with("s3://"))
+            }
+            "gsutil" => {
+                texts.iter().any(|t| matches!(*t, "cp" | "rsync" | "mv"))
+                    && texts.last().is_some_and(|t| t.starts_with("gs://"))
+            }
             "gh" => texts.first() == Some(&"gist") && texts.get(1) == Some(&"create"),
-            "ssh" => cmd.pipe.is_some_and(|p| p.index > 0) || cmd.redirects.iter().any(|r| r.op == RedirOp::Read),
+            "ssh" => {
+                cmd.pipe.is_some_and(|p| p.index > 0)
+                    || cmd.redirects.iter().any(|r| r.op == RedirOp::Read)
+            }
             "ftp" | "sftp" | "lftp" | "tftp" | "ncftp" => {
-                cmd.redirects.iter().any(|r| matches!(r.op, RedirOp::HereDoc | RedirOp::HereString) && r.target.text().split_whitespace().any(|w| matches!(w, "put" | "mput" | "send")))
-                    || texts.iter().any(|t| t.contains("put "))
+                cmd.redirects.iter().any(|r| {
+                    matches!(r.op, RedirOp::HereDoc | RedirOp::HereString)
+                        && r.target
+                            .text()
+                            .split_whitespace()
+                            .any(|w| matches!(w, "put" | "mput" | "send"))
+                }) || texts.iter().any(|t| t.contains("put "))
             }
             _ => false,
         };
@@ -64,21 +95,40 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             continue;
         }
         let host = util::destination_host(cmd);
-        if host.as_deref().is_some_and(|h| a.ctx.policy.host_trusted(h)) {
+        if host
+            .as_deref()
+            .is_some_and(|h| a.ctx.policy.host_trusted(h))
+        {
             continue;
         }
-        let to = host.map(|h| format!(" to {h}")).unwrap_or_else(|| " to a remote destination".into());
-        out.push(at_cmd(a, m, cmd, format!("uploads local data{to} with `{base}`")));
+        let to = host
+            .map(|h| format!(" to {h}"))
+            .unwrap_or_else(|| " to a remote destination".into());
+        out.push(at_cmd(
+            a,
+            m,
+            cmd,
+            format!("uploads local data{to} with `{base}`"),
+        ));
     }
 }
 
 /// A request whose arguments embed the output of a command that reads local files (`-d "$(cat notes.txt)"`).
 fn reads_file_into_request(a: &Analysis, cmd: &crate::ir::Cmd) -> bool {
-    cmd.args.iter().flat_map(|x| x.substitutions.iter()).filter_map(|id| a.cmds.get(*id)).any(|c| {
-        c.is(&["cat", "head", "tail", "tar", "zip", "base64", "xxd", "gzip", "less", "strings"]) && c.arg_texts().any(|t| !t.starts_with('-') && t != "\u{1}")
-    })
+    cmd.args
+        .iter()
+        .flat_map(|x| x.substitutions.iter())
+        .filter_map(|id| a.cmds.get(*id))
+        .any(|c| {
+            c.is(&[
+                "cat", "head", "tail", "tar", "zip", "base64", "xxd", "gzip", "less", "strings",
+            ]) && c.arg_texts().any(|t| !t.starts_with('-') && t != "\u{1}")
+        })
 }
 
 fn is_remote(op: &str) -> bool {
-    op.contains("://") || op.split_once(':').is_some_and(|(h, _)| !h.is_empty() && !h.contains('/'))
+    op.contains("://")
+        || op
+            .split_once(':')
+            .is_some_and(|(h, _)| !h.is_empty() && !h.contains('/'))
 }

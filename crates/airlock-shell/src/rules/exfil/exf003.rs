@@ -23,7 +23,11 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         if !cmd.base().is_some_and(facts::is_dns_tool) {
             continue;
         }
-        if let Some(arg) = cmd.args.iter().find(|x| x.value.is_none() && (!x.substitutions.is_empty() || !x.vars.is_empty())) {
+        if let Some(arg) = cmd
+            .args
+            .iter()
+            .find(|x| x.value.is_none() && (!x.substitutions.is_empty() || !x.vars.is_empty()))
+        {
             out.push(at_cmd(a, m, cmd, format!("looks up a DNS name computed at run time (`{}`): data can leave in the query itself", arg.raw)));
         }
     }

@@ -23,7 +23,9 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             continue;
         }
         let ops: Vec<&str> = cmd.arg_texts().collect();
-        let Some(push_at) = ops.iter().position(|t| *t == "push") else { continue };
+        let Some(push_at) = ops.iter().position(|t| *t == "push") else {
+            continue;
+        };
         // Skip global options before the subcommand (`git -C dir push`).
         let rest: Vec<&str> = ops.iter().skip(push_at + 1).copied().collect();
         let mut skip_next = false;
@@ -32,14 +34,26 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                 skip_next = false;
                 return false;
             }
-            if matches!(**t, "-o" | "--push-option" | "--repo" | "--receive-pack" | "--exec") {
+            if matches!(
+                **t,
+                "-o" | "--push-option" | "--repo" | "--receive-pack" | "--exec"
+            ) {
                 skip_next = true;
             }
             !t.starts_with('-')
         });
         let Some(remote) = remote else { continue };
-        if remote.contains("://") || remote.contains('@') || remote.contains(':') || !a.ctx.policy.remote_trusted(remote) {
-            out.push(at_cmd(a, m, cmd, format!("pushes the repository to `{remote}`, which is not a trusted remote")));
+        if remote.contains("://")
+            || remote.contains('@')
+            || remote.contains(':')
+            || !a.ctx.policy.remote_trusted(remote)
+        {
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!("pushes the repository to `{remote}`, which is not a trusted remote"),
+            ));
         }
     }
 }

@@ -22,13 +22,25 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         for r in &cmd.redirects {
             let t = r.target.text();
             if t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/") {
-                out.push(at_span(a, m, cmd.span, format!("opens a raw network connection through `{t}`")));
+                out.push(at_span(
+                    a,
+                    m,
+                    cmd.span,
+                    format!("opens a raw network connection through `{t}`"),
+                ));
             }
         }
         for arg in &cmd.args {
             let t = arg.text();
-            if (t.contains("/dev/tcp/") || t.contains("/dev/udp/")) && !cmd.is(&["echo", "printf", "grep"]) {
-                out.push(at_span(a, m, cmd.span, format!("opens a raw network connection through `{}`", arg.raw)));
+            if (t.contains("/dev/tcp/") || t.contains("/dev/udp/"))
+                && !cmd.is(&["echo", "printf", "grep"])
+            {
+                out.push(at_span(
+                    a,
+                    m,
+                    cmd.span,
+                    format!("opens a raw network connection through `{}`", arg.raw),
+                ));
             }
         }
     }

@@ -22,7 +22,18 @@ pub static META: RuleMeta = RuleMeta {
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
-        if !matches!(base, "nc" | "ncat" | "netcat" | "socat" | "telnet" | "openssl" | "gnutls-cli" | "rlogin" | "rsh" | "rexec") {
+        if !matches!(
+            base,
+            "nc" | "ncat"
+                | "netcat"
+                | "socat"
+                | "telnet"
+                | "openssl"
+                | "gnutls-cli"
+                | "rlogin"
+                | "rsh"
+                | "rexec"
+        ) {
             continue;
         }
         let texts: Vec<&str> = cmd.arg_texts().collect();
@@ -30,16 +41,29 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             continue;
         }
         let netcat = matches!(base, "nc" | "ncat" | "netcat");
-        if netcat && (texts.iter().any(|t| t.starts_with('-') && !t.starts_with("--") && (t.contains('z') || t.contains('l'))) || texts.contains(&"--listen")) {
+        if netcat
+            && (texts.iter().any(|t| {
+                t.starts_with('-') && !t.starts_with("--") && (t.contains('z') || t.contains('l'))
+            }) || texts.contains(&"--listen"))
+        {
             continue;
         }
         let host = texts
             .iter()
             .enumerate()
-            .filter(|(i, t)| !t.starts_with('-') && !(matches!(base, "rlogin" | "rsh" | "rexec") && *i > 0 && texts.get(i - 1).is_some_and(|p| matches!(*p, "-l" | "-p"))))
+            .filter(|(i, t)| {
+                !t.starts_with('-')
+                    && !(matches!(base, "rlogin" | "rsh" | "rexec")
+                        && *i > 0
+                        && texts.get(i - 1).is_some_and(|p| matches!(*p, "-l" | "-p")))
+            })
             .map(|(_, t)| t)
             .map(|t| {
-                let t = t.trim_start_matches("TCP:").trim_start_matches("tcp:").trim_start_matches("UDP:").trim_start_matches("udp:");
+                let t = t
+                    .trim_start_matches("TCP:")
+                    .trim_start_matches("tcp:")
+                    .trim_start_matches("UDP:")
+                    .trim_start_matches("udp:");
                 t.rsplit_once(':').map(|(h, _)| h).unwrap_or(t).to_string()
             })
             .find(|h| h.contains('.') || h.contains(':') || h == "localhost")
@@ -48,6 +72,11 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         if facts::is_local_host(&host) || a.ctx.policy.host_trusted(&host) {
             continue;
         }
-        out.push(at_cmd(a, m, cmd, format!("opens a raw connection to {host} with `{base}`")));
+        out.push(at_cmd(
+            a,
+            m,
+            cmd,
+            format!("opens a raw connection to {host} with `{base}`"),
+        ));
     }
 }

@@ -23,10 +23,21 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
-        let Some((code, f)) = a.code_of(cmd) else { continue };
+        let Some((code, f)) = a.code_of(cmd) else {
+            continue;
+        };
         if (f.env || !f.secret_paths.is_empty()) && f.network {
-            let what = if f.env { "the environment".to_string() } else { f.secret_paths.join(", ") };
-            out.push(at_span(a, m, cmd.span, format!("{} code reads {what} and uses the network", code.lang)));
+            let what = if f.env {
+                "the environment".to_string()
+            } else {
+                f.secret_paths.join(", ")
+            };
+            out.push(at_span(
+                a,
+                m,
+                cmd.span,
+                format!("{} code reads {what} and uses the network", code.lang),
+            ));
         }
     }
 }

@@ -20,12 +20,26 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
-        let Some((code, f)) = a.code_of(cmd) else { continue };
+        let Some((code, f)) = a.code_of(cmd) else {
+            continue;
+        };
         // Backticks are command execution in perl/ruby/php, template strings in JavaScript.
-        let runs = f.runs_commands && !(code.lang == "javascript" && !code.text.contains("child_process") && !code.text.contains("exec"));
-        let runs = runs && !(code.lang == "awk" && !code.text.contains("system(") && !code.text.contains("| getline") && !code.text.contains("|&"));
+        let runs = f.runs_commands
+            && !(code.lang == "javascript"
+                && !code.text.contains("child_process")
+                && !code.text.contains("exec"));
+        let runs = runs
+            && !(code.lang == "awk"
+                && !code.text.contains("system(")
+                && !code.text.contains("| getline")
+                && !code.text.contains("|&"));
         if runs || f.spawns_shell {
-            out.push(at_span(a, m, cmd.span, format!("{} code runs operating-system commands", code.lang)));
+            out.push(at_span(
+                a,
+                m,
+                cmd.span,
+                format!("{} code runs operating-system commands", code.lang),
+            ));
         }
     }
 }

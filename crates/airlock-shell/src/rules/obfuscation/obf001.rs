@@ -19,12 +19,22 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
-        if cmd.name.is_none() && (!cmd.name_arg.raw.is_empty() || !cmd.name_arg.substitutions.is_empty()) {
+        if cmd.name.is_none()
+            && (!cmd.name_arg.raw.is_empty() || !cmd.name_arg.substitutions.is_empty())
+        {
             // "$HOME/bin/x": a path under home with a known program name is still a named program.
             if cmd.name_arg.approx.starts_with('~') && !cmd.name_arg.approx.contains('\u{1}') {
                 continue;
             }
-            out.push(at_span(a, m, cmd.name_arg.span, format!("runs a program whose name is only known at run time (`{}`)", cmd.name_arg.raw)));
+            out.push(at_span(
+                a,
+                m,
+                cmd.name_arg.span,
+                format!(
+                    "runs a program whose name is only known at run time (`{}`)",
+                    cmd.name_arg.raw
+                ),
+            ));
         }
     }
 }

@@ -21,10 +21,23 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         if cmd.name.is_some() && cmd.name_arg.obfuscated {
             let name = cmd.name.as_deref().unwrap_or("");
-            out.push(at_span(a, m, cmd.name_arg.span, format!("writes the command name `{}` in an obfuscated form that resolves to `{name}`", cmd.name_arg.raw)));
+            out.push(at_span(
+                a,
+                m,
+                cmd.name_arg.span,
+                format!(
+                    "writes the command name `{}` in an obfuscated form that resolves to `{name}`",
+                    cmd.name_arg.raw
+                ),
+            ));
         }
         if let Some(arg) = cmd.args.iter().find(|x| x.vars.iter().any(|v| v == "IFS")) {
-            out.push(at_span(a, m, arg.span, format!("uses `${{IFS}}` in place of spaces (`{}`)", arg.raw)));
+            out.push(at_span(
+                a,
+                m,
+                arg.span,
+                format!("uses `${{IFS}}` in place of spaces (`{}`)", arg.raw),
+            ));
         }
     }
 }

@@ -18,7 +18,53 @@ pub static META: RuleMeta = RuleMeta {
     passes: &["eval \"$(ssh-agent -s)\"", "eval \"$(pyenv init -)\"", "sh -c 'make && make test'", "bash scripts/build.sh"],
 };
 
-const ENV_SETUP: &[&str] = &["ssh-agent", "pyenv", "rbenv", "nodenv", "goenv", "direnv", "opam", "brew", "conda", "fnm", "starship", "zoxide", "thefuck", "dircolors", "keychain", "gpg-agent", "luarocks", "mise", "rtx", "asdf", "jenv", "pdm", "poetry", "gh", "kubectl", "minikube", "docker-machine", "register-python-argcomplete", "rustup", "uv", "atuin", "fzf", "mcfly", "navi", "hub", "nvm", "sdkman", "pipenv", "phpenv", "plenv", "exenv", "scmpuff", "aws_completer", "helm", "terraform"];
+const ENV_SETUP: &[&str] = &[
+    "ssh-agent",
+    "pyenv",
+    "rbenv",
+    "nodenv",
+    "goenv",
+    "direnv",
+    "opam",
+    "brew",
+    "conda",
+    "fnm",
+    "starship",
+    "zoxide",
+    "thefuck",
+    "dircolors",
+    "keychain",
+    "gpg-agent",
+    "luarocks",
+    "mise",
+    "rtx",
+    "asdf",
+    "jenv",
+    "pdm",
+    "poetry",
+    "gh",
+    "kubectl",
+    "minikube",
+    "docker-machine",
+    "register-python-argcomplete",
+    "rustup",
+    "uv",
+    "atuin",
+    "fzf",
+    "mcfly",
+    "navi",
+    "hub",
+    "nvm",
+    "sdkman",
+    "pipenv",
+    "phpenv",
+    "plenv",
+    "exenv",
+    "scmpuff",
+    "aws_completer",
+    "helm",
+    "terraform",
+];
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for exe in crate::rules::rce::executors(a) {
@@ -26,23 +72,51 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let fed: Vec<usize> = util::feeders(a, exe);
         let feeders: Vec<&crate::ir::Cmd> = fed.iter().filter_map(|i| a.cmds.get(*i)).collect();
         // Downloads and decoders are RCE001/RCE003's; set-up tools are fine; static payloads were re-parsed.
-        if feeders.iter().any(|c| util::is_downloader(c) || util::is_decoder(c)) {
+        if feeders
+            .iter()
+            .any(|c| util::is_downloader(c) || util::is_decoder(c))
+        {
             continue;
         }
-        if !feeders.is_empty() && feeders.iter().all(|c| c.base().is_some_and(|b| ENV_SETUP.contains(&b))) {
+        if !feeders.is_empty()
+            && feeders
+                .iter()
+                .all(|c| c.base().is_some_and(|b| ENV_SETUP.contains(&b)))
+        {
             continue;
         }
         let dynamic_args = exe.args.iter().any(|x| x.value.is_none());
         let piped = exe.pipe.is_some_and(|p| p.index > 0) && util::executes_stdin(exe);
-        let static_pipe = piped && feeders.iter().all(|c| c.is(&["echo", "printf", "cat"]) && c.args.iter().all(|x| x.value.is_some()) && !c.is(&["cat"]));
+        let static_pipe = piped
+            && feeders.iter().all(|c| {
+                c.is(&["echo", "printf", "cat"])
+                    && c.args.iter().all(|x| x.value.is_some())
+                    && !c.is(&["cat"])
+            });
         let runs_dynamic = match base {
             "eval" => dynamic_args,
-            "source" | "." => exe.args.first().is_some_and(|x| x.value.is_none() || x.text() == "/dev/stdin"),
-            _ if facts::is_shell(base) || facts::interpreter_lang(base).is_some() => (piped && !static_pipe) || (dynamic_args && exe.args.iter().any(|x| !x.substitutions.is_empty() || !x.vars.is_empty()) && exe.arg_texts().any(|t| t == "-c" || t == "-e")),
+            "source" | "." => exe
+                .args
+                .first()
+                .is_some_and(|x| x.value.is_none() || x.text() == "/dev/stdin"),
+            _ if facts::is_shell(base) || facts::interpreter_lang(base).is_some() => {
+                (piped && !static_pipe)
+                    || (dynamic_args
+                        && exe
+                            .args
+                            .iter()
+                            .any(|x| !x.substitutions.is_empty() || !x.vars.is_empty())
+                        && exe.arg_texts().any(|t| t == "-c" || t == "-e"))
+            }
             _ => false,
         };
         if runs_dynamic {
-            out.push(at_cmd(a, m, exe, format!("`{base}` runs code that is only known at run time")));
+            out.push(at_cmd(
+                a,
+                m,
+                exe,
+                format!("`{base}` runs code that is only known at run time"),
+            ));
         }
     }
 }

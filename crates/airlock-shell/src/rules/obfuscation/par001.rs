@@ -21,11 +21,25 @@ pub static META: RuleMeta = RuleMeta {
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for note in &a.notes {
         let (span, msg) = match note {
-            Note::ParseError { span, message, depth } => {
-                let where_ = if *depth == 0 { "the command" } else { "a shell string inside the command" };
-                (*span, format!("{where_} is not valid shell ({message}); it cannot be judged"))
+            Note::ParseError {
+                span,
+                message,
+                depth,
+            } => {
+                let where_ = if *depth == 0 {
+                    "the command"
+                } else {
+                    "a shell string inside the command"
+                };
+                (
+                    *span,
+                    format!("{where_} is not valid shell ({message}); it cannot be judged"),
+                )
             }
-            Note::Truncated { span, why } => (*span, format!("the command is too complex to follow ({why})")),
+            Note::Truncated { span, why } => (
+                *span,
+                format!("the command is too complex to follow ({why})"),
+            ),
         };
         let mut f = at_span(a, m, span, msg);
         f.decision = a.ctx.policy.unparseable.max(Decision::Ask);

@@ -19,6 +19,11 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for (cmd, path) in super::writes_to(a, &[Persist::ShellRc]) {
-        out.push(at_cmd(a, m, cmd, format!("modifies the shell startup file {path}, which runs in every new shell")));
+        out.push(at_cmd(
+            a,
+            m,
+            cmd,
+            format!("modifies the shell startup file {path}, which runs in every new shell"),
+        ));
     }
 }

@@ -20,25 +20,65 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for (cmd, path) in super::writes_to(a, &[Persist::Scheduler, Persist::Service]) {
-        out.push(at_cmd(a, m, cmd, format!("writes {path}, installing code that runs on a schedule or at boot")));
+        out.push(at_cmd(
+            a,
+            m,
+            cmd,
+            format!("writes {path}, installing code that runs on a schedule or at boot"),
+        ));
     }
     for cmd in &a.cmds {
         let texts: Vec<&str> = cmd.arg_texts().collect();
         let Some(base) = cmd.base() else { continue };
         let (hit, ask) = match base {
-            "crontab" => (!texts.iter().any(|t| matches!(*t, "-l" | "-r" | "-e")) || texts.contains(&"-"), true),
-            "at" | "batch" => (!texts.iter().any(|t| matches!(*t, "-l" | "-d" | "-r" | "-c")), true),
-            "systemctl" => (texts.iter().any(|t| matches!(*t, "enable" | "link" | "preset" | "set-default" | "edit")), true),
-            "launchctl" => (texts.iter().any(|t| matches!(*t, "load" | "bootstrap" | "submit" | "enable")), true),
+            "crontab" => (
+                !texts.iter().any(|t| matches!(*t, "-l" | "-r" | "-e")) || texts.contains(&"-"),
+                true,
+            ),
+            "at" | "batch" => (
+                !texts
+                    .iter()
+                    .any(|t| matches!(*t, "-l" | "-d" | "-r" | "-c")),
+                true,
+            ),
+            "systemctl" => (
+                texts
+                    .iter()
+                    .any(|t| matches!(*t, "enable" | "link" | "preset" | "set-default" | "edit")),
+                true,
+            ),
+            "launchctl" => (
+                texts
+                    .iter()
+                    .any(|t| matches!(*t, "load" | "bootstrap" | "submit" | "enable")),
+                true,
+            ),
             "update-rc.d" | "chkconfig" | "rc-update" => (true, true),
             "systemd-run" => (texts.iter().any(|t| t.starts_with("--on-")), true),
             // A signal or exit handler that detaches a process keeps code running after the command.
-            "trap" => (texts.first().is_some_and(|h| h.contains("nohup") || h.contains("setsid") || h.trim_end().ends_with('&') || h.contains("& ")), true),
+            "trap" => (
+                texts.first().is_some_and(|h| {
+                    h.contains("nohup")
+                        || h.contains("setsid")
+                        || h.trim_end().ends_with('&')
+                        || h.contains("& ")
+                }),
+                true,
+            ),
             _ => (false, false),
         };
-        let (hit, ask) = if cmd.wrappers.iter().any(|w| w == "systemd-run") { (true, true) } else { (hit, ask) };
+        let (hit, ask) = if cmd.wrappers.iter().any(|w| w == "systemd-run") {
+            (true, true)
+        } else {
+            (hit, ask)
+        };
         if hit {
-            let mut f = at_cmd(a, m, cmd, format!("schedules or enables code to run later with `{base}`"));
+            let mut f = at_cmd(
+                a,
+                m,
+                cmd,
+                format!("schedules or enables code to run later with `{base}`"),
+            );
             if ask {
                 f.decision = Decision::Ask;
             }

@@ -19,6 +19,11 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for (cmd, path) in super::writes_to(a, &[Persist::AuthorizedKeys]) {
-        out.push(at_cmd(a, m, cmd, format!("writes {path}, granting remote access to this machine")));
+        out.push(at_cmd(
+            a,
+            m,
+            cmd,
+            format!("writes {path}, granting remote access to this machine"),
+        ));
     }
 }

@@ -19,11 +19,27 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for (cmd, path) in super::writes_to(a, &[Persist::GitHook]) {
-        out.push(at_cmd(a, m, cmd, format!("writes the git hook {path}, which runs on later git commands")));
+        out.push(at_cmd(
+            a,
+            m,
+            cmd,
+            format!("writes the git hook {path}, which runs on later git commands"),
+        ));
     }
     for cmd in &a.cmds {
-        if cmd.is(&["git"]) && cmd.arg_texts().any(|t| t.eq_ignore_ascii_case("core.hooksPath") || t.to_ascii_lowercase().starts_with("core.hookspath=")) && cmd.args.len() >= 3 {
-            let mut f = at_cmd(a, m, cmd, "points git at another hooks directory (core.hooksPath)".into());
+        if cmd.is(&["git"])
+            && cmd.arg_texts().any(|t| {
+                t.eq_ignore_ascii_case("core.hooksPath")
+                    || t.to_ascii_lowercase().starts_with("core.hookspath=")
+            })
+            && cmd.args.len() >= 3
+        {
+            let mut f = at_cmd(
+                a,
+                m,
+                cmd,
+                "points git at another hooks directory (core.hooksPath)".into(),
+            );
             f.decision = Decision::Ask;
             out.push(f);
         }

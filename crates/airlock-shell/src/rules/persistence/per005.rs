@@ -20,19 +20,43 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for (cmd, path) in super::writes_to(a, &[Persist::Preload]) {
-        out.push(at_cmd(a, m, cmd, format!("writes {path}, preloading a library into every program")));
+        out.push(at_cmd(
+            a,
+            m,
+            cmd,
+            format!("writes {path}, preloading a library into every program"),
+        ));
     }
     for cmd in &a.cmds {
-        let env_set = cmd.env.iter().map(|(k, v)| (k.as_str(), v.text().to_string()));
+        let env_set = cmd
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.text().to_string()));
         let exported: Vec<(String, String)> = if cmd.is(&["export", "declare", "typeset", "env"]) {
-            cmd.arg_texts().filter_map(|t| t.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))).collect()
+            cmd.arg_texts()
+                .filter_map(|t| {
+                    t.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                })
+                .collect()
         } else {
             Vec::new()
         };
         for (k, v) in env_set.map(|(k, v)| (k.to_string(), v)).chain(exported) {
             let outside = v.starts_with('/') || v.starts_with('~') || v.contains("..");
-            if k == "LD_PRELOAD" || k == "DYLD_INSERT_LIBRARIES" || (k == "LD_LIBRARY_PATH" && outside && !v.starts_with("/usr") && !v.starts_with("/opt")) {
-                let mut f = at_cmd(a, m, cmd, format!("sets {k}={v}, injecting a library into the programs it starts"));
+            if k == "LD_PRELOAD"
+                || k == "DYLD_INSERT_LIBRARIES"
+                || (k == "LD_LIBRARY_PATH"
+                    && outside
+                    && !v.starts_with("/usr")
+                    && !v.starts_with("/opt"))
+            {
+                let mut f = at_cmd(
+                    a,
+                    m,
+                    cmd,
+                    format!("sets {k}={v}, injecting a library into the programs it starts"),
+                );
                 f.decision = Decision::Ask;
                 out.push(f);
             }

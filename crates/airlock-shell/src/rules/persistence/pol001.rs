@@ -20,12 +20,29 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for (cmd, path) in super::writes_to(a, &[Persist::AgentPolicy]) {
-        out.push(at_cmd(a, m, cmd, format!("modifies {path}, the guard's own configuration")));
+        out.push(at_cmd(
+            a,
+            m,
+            cmd,
+            format!("modifies {path}, the guard's own configuration"),
+        ));
     }
     for cmd in &a.cmds {
         if cmd.is(&["rm", "unlink", "shred", "mv", "truncate"]) {
-            if let Some(x) = cmd.args.iter().find(|x| crate::facts::persistence_path(x.text()) == Some(Persist::AgentPolicy)) {
-                out.push(at_cmd(a, m, cmd, format!("removes or moves {}, the guard's own configuration", x.text())));
+            if let Some(x) = cmd
+                .args
+                .iter()
+                .find(|x| crate::facts::persistence_path(x.text()) == Some(Persist::AgentPolicy))
+            {
+                out.push(at_cmd(
+                    a,
+                    m,
+                    cmd,
+                    format!(
+                        "removes or moves {}, the guard's own configuration",
+                        x.text()
+                    ),
+                ));
             }
         }
     }

@@ -18,6 +18,10 @@ pub(crate) fn executors<'a>(a: &'a Analysis) -> impl Iterator<Item = &'a Cmd> {
             return true;
         }
         (facts::is_shell(b) || facts::interpreter_lang(b).is_some())
-            && (c.args.iter().any(|x| !x.substitutions.is_empty()) || c.args.windows(2).any(|w| matches!(w.first().map(|x| x.text()), Some("-c" | "-e")) && w.get(1).is_some_and(|x| x.value.is_none())))
+            && (c.args.iter().any(|x| !x.substitutions.is_empty())
+                || c.args.windows(2).any(|w| {
+                    matches!(w.first().map(|x| x.text()), Some("-c" | "-e"))
+                        && w.get(1).is_some_and(|x| x.value.is_none())
+                }))
     })
 }

@@ -21,9 +21,21 @@ pub static META: RuleMeta = RuleMeta {
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for exe in super::executors(a) {
         let fed = util::feeders(a, exe);
-        if let Some(dl) = fed.iter().filter_map(|id| a.cmds.get(*id)).find(|c| util::is_downloader(c)) {
+        if let Some(dl) = fed
+            .iter()
+            .filter_map(|id| a.cmds.get(*id))
+            .find(|c| util::is_downloader(c))
+        {
             let name = exe.base().unwrap_or("shell");
-            out.push(at_cmd(a, m, exe, format!("runs code downloaded by `{}` directly with `{name}`", dl.base().unwrap_or("?"))));
+            out.push(at_cmd(
+                a,
+                m,
+                exe,
+                format!(
+                    "runs code downloaded by `{}` directly with `{name}`",
+                    dl.base().unwrap_or("?")
+                ),
+            ));
         }
     }
 }

@@ -29,7 +29,13 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                     }
                 }
                 // `curl -O URL` / `wget URL`: the file is named after the URL.
-                if base == "wget" || cmd.arg_texts().any(|t| t == "-O" || t == "--remote-name" || (t.starts_with('-') && !t.starts_with("--") && t.contains('O'))) {
+                if base == "wget"
+                    || cmd.arg_texts().any(|t| {
+                        t == "-O"
+                            || t == "--remote-name"
+                            || (t.starts_with('-') && !t.starts_with("--") && t.contains('O'))
+                    })
+                {
                     for t in cmd.arg_texts() {
                         if facts::url_host(t).is_some() {
                             downloaded.push(file_name(t.split(['?', '#']).next().unwrap_or(t)));
@@ -41,16 +47,44 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                 if downloaded.is_empty() {
                     continue;
                 }
-                let runs_file = |p: &str| downloaded.iter().any(|d| !d.is_empty() && file_name(p) == *d);
-                let executed = cmd.name.as_deref().is_some_and(|n| n.contains('/') && runs_file(n));
-                let interpreted = (facts::is_shell(base) || facts::interpreter_lang(base).is_some() || matches!(base, "source" | "."))
-                    && cmd.arg_texts().find(|t| !t.starts_with('-')).is_some_and(runs_file);
-                let made_exec = base == "chmod" && cmd.arg_texts().any(|t| t.contains('x') || t.chars().all(|c| c.is_ascii_digit()) && t.len() >= 3)
+                let runs_file = |p: &str| {
+                    downloaded
+                        .iter()
+                        .any(|d| !d.is_empty() && file_name(p) == *d)
+                };
+                let executed = cmd
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| n.contains('/') && runs_file(n));
+                let interpreted = (facts::is_shell(base)
+                    || facts::interpreter_lang(base).is_some()
+                    || matches!(base, "source" | "."))
+                    && cmd
+                        .arg_texts()
+                        .find(|t| !t.starts_with('-'))
+                        .is_some_and(runs_file);
+                let made_exec = base == "chmod"
+                    && cmd.arg_texts().any(|t| {
+                        t.contains('x') || t.chars().all(|c| c.is_ascii_digit()) && t.len() >= 3
+                    })
                     && cmd.arg_texts().any(runs_file);
                 if executed || interpreted {
-                    out.push(at_cmd(a, m, cmd, format!("runs `{}`, a file downloaded earlier in the same command", cmd.name_arg.raw)));
+                    out.push(at_cmd(
+                        a,
+                        m,
+                        cmd,
+                        format!(
+                            "runs `{}`, a file downloaded earlier in the same command",
+                            cmd.name_arg.raw
+                        ),
+                    ));
                 } else if made_exec {
-                    let mut f = at_cmd(a, m, cmd, "makes a file downloaded earlier in the same command executable".into());
+                    let mut f = at_cmd(
+                        a,
+                        m,
+                        cmd,
+                        "makes a file downloaded earlier in the same command executable".into(),
+                    );
                     f.decision = Decision::Ask;
                     out.push(f);
                 }
@@ -60,5 +94,9 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
 }
 
 fn file_name(p: &str) -> String {
-    p.trim_end_matches('/').rsplit('/').next().unwrap_or(p).to_string()
+    p.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(p)
+        .to_string()
 }

@@ -21,15 +21,38 @@ pub static META: RuleMeta = RuleMeta {
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for exe in super::executors(a) {
         let fed = util::feeders(a, exe);
-        if let Some(dec) = fed.iter().filter_map(|id| a.cmds.get(*id)).find(|c| util::is_decoder(c)) {
-            out.push(at_cmd(a, m, exe, format!("runs data decoded by `{}` as code with `{}`", dec.base().unwrap_or("?"), exe.base().unwrap_or("?"))));
+        if let Some(dec) = fed
+            .iter()
+            .filter_map(|id| a.cmds.get(*id))
+            .find(|c| util::is_decoder(c))
+        {
+            out.push(at_cmd(
+                a,
+                m,
+                exe,
+                format!(
+                    "runs data decoded by `{}` as code with `{}`",
+                    dec.base().unwrap_or("?"),
+                    exe.base().unwrap_or("?")
+                ),
+            ));
         }
     }
     for cmd in &a.cmds {
         if let Some((code, f)) = a.code_of(cmd) {
             let lower = code.text.to_ascii_lowercase();
-            if f.decodes && (lower.contains("exec(") || lower.contains("eval(") || lower.contains("system(") || lower.contains("function(")) {
-                out.push(at_cmd(a, m, cmd, format!("{} code decodes a payload and executes it", code.lang)));
+            if f.decodes
+                && (lower.contains("exec(")
+                    || lower.contains("eval(")
+                    || lower.contains("system(")
+                    || lower.contains("function("))
+            {
+                out.push(at_cmd(
+                    a,
+                    m,
+                    cmd,
+                    format!("{} code decodes a payload and executes it", code.lang),
+                ));
             }
         }
     }

@@ -19,7 +19,10 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 fn in_temp(p: &str) -> bool {
-    ["/tmp/", "/var/tmp/", "/dev/shm/", "/private/tmp/"].iter().any(|t| p.starts_with(t)) && !p.contains("/../")
+    ["/tmp/", "/var/tmp/", "/dev/shm/", "/private/tmp/"]
+        .iter()
+        .any(|t| p.starts_with(t))
+        && !p.contains("/../")
 }
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
@@ -28,16 +31,34 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
         if base == "chmod" {
-            let exec_mode = texts.iter().find(|t| !t.starts_with('-')).is_some_and(|md| md.contains('x') || (md.len() >= 3 && md.chars().all(|c| c.is_ascii_digit()) && md.chars().any(|c| matches!(c, '1' | '3' | '5' | '7'))));
+            let exec_mode = texts
+                .iter()
+                .find(|t| !t.starts_with('-'))
+                .is_some_and(|md| {
+                    md.contains('x')
+                        || (md.len() >= 3
+                            && md.chars().all(|c| c.is_ascii_digit())
+                            && md.chars().any(|c| matches!(c, '1' | '3' | '5' | '7')))
+                });
             if exec_mode {
-                if let Some(t) = texts.iter().filter(|t| !t.starts_with('-')).skip(1).find(|t| in_temp(t) || written.iter().any(|w| w == *t)) {
+                if let Some(t) = texts
+                    .iter()
+                    .filter(|t| !t.starts_with('-'))
+                    .skip(1)
+                    .find(|t| in_temp(t) || written.iter().any(|w| w == *t))
+                {
                     out.push(at_cmd(a, m, cmd, format!("makes `{t}` executable: a file written in this command or placed in a temporary directory")));
                 }
             }
         }
         if let Some(name) = cmd.name.as_deref() {
             if in_temp(name) {
-                out.push(at_cmd(a, m, cmd, format!("runs `{name}` from a temporary directory")));
+                out.push(at_cmd(
+                    a,
+                    m,
+                    cmd,
+                    format!("runs `{name}` from a temporary directory"),
+                ));
             }
         }
         written.extend(a.writes_of(cmd).iter().cloned());

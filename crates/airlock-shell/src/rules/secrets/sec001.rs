@@ -31,23 +31,74 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let keychain = (base == "security" && texts.iter().any(|t| t.starts_with("find-") && t.ends_with("-password") || *t == "dump-keychain" || *t == "export"))
+        let keychain = (base == "security"
+            && texts.iter().any(|t| {
+                t.starts_with("find-") && t.ends_with("-password")
+                    || *t == "dump-keychain"
+                    || *t == "export"
+            }))
             || (base == "secret-tool" && texts.first() == Some(&"lookup"))
             || (base == "gpg" && texts.iter().any(|t| t.starts_with("--export-secret")))
-            || (base == "pass" && texts.first().is_some_and(|t| *t == "show" || (!t.starts_with('-') && !matches!(*t, "insert" | "add" | "generate" | "edit" | "rm" | "remove" | "mv" | "cp" | "git" | "otp" | "ls" | "list" | "find" | "search" | "grep" | "init" | "help" | "version"))));
+            || (base == "pass"
+                && texts.first().is_some_and(|t| {
+                    *t == "show"
+                        || (!t.starts_with('-')
+                            && !matches!(
+                                *t,
+                                "insert"
+                                    | "add"
+                                    | "generate"
+                                    | "edit"
+                                    | "rm"
+                                    | "remove"
+                                    | "mv"
+                                    | "cp"
+                                    | "git"
+                                    | "otp"
+                                    | "ls"
+                                    | "list"
+                                    | "find"
+                                    | "search"
+                                    | "grep"
+                                    | "init"
+                                    | "help"
+                                    | "version"
+                            ))
+                }));
         if keychain {
-            out.push(at_cmd(a, m, cmd, format!("reads stored passwords or secret keys with `{base}`")));
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!("reads stored passwords or secret keys with `{base}`"),
+            ));
             continue;
         }
         if matches!(base, "source" | ".") {
             continue;
         }
-        let Some(reads) = a.reads.get(cmd.id) else { continue };
+        let Some(reads) = a.reads.get(cmd.id) else {
+            continue;
+        };
         if reads.kinds & kind::CREDENTIAL == 0 {
             // A printer echoing a credential that reached it through a substitution or variable.
-            let printed = a.output.get(cmd.id).is_some_and(|o| o.kinds & kind::CREDENTIAL != 0);
+            let printed = a
+                .output
+                .get(cmd.id)
+                .is_some_and(|o| o.kinds & kind::CREDENTIAL != 0);
             if printed && cmd.is(&["echo", "printf", "print"]) && util::prints_to_model(a, cmd) {
-                out.push(at_cmd(a, m, cmd, format!("prints the credential {}; tool output goes to the model provider", a.output.get(cmd.id).map(|o| o.describe()).unwrap_or_default())));
+                out.push(at_cmd(
+                    a,
+                    m,
+                    cmd,
+                    format!(
+                        "prints the credential {}; tool output goes to the model provider",
+                        a.output
+                            .get(cmd.id)
+                            .map(|o| o.describe())
+                            .unwrap_or_default()
+                    ),
+                ));
             }
             continue;
         }
@@ -57,13 +108,37 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         }
         let what = reads.describe();
         if util::prints_to_model(a, cmd) {
-            out.push(at_cmd(a, m, cmd, format!("prints the credential file {what}; tool output goes to the model provider")));
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!(
+                    "prints the credential file {what}; tool output goes to the model provider"
+                ),
+            ));
         } else if cmd.pipe.is_some_and(|p| p.index + 1 < p.len) {
-            out.push(at_cmd(a, m, cmd, format!("reads the credential file {what} into a pipeline")));
-        } else if !a.writes_of(cmd).is_empty() || cmd.is(&["cp", "mv", "tar", "zip", "7z", "rsync", "install", "dd"]) {
-            out.push(at_cmd(a, m, cmd, format!("copies the credential file {what} to another place")));
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!("reads the credential file {what} into a pipeline"),
+            ));
+        } else if !a.writes_of(cmd).is_empty()
+            || cmd.is(&["cp", "mv", "tar", "zip", "7z", "rsync", "install", "dd"])
+        {
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!("copies the credential file {what} to another place"),
+            ));
         } else if !cmd.captured {
-            out.push(at_cmd(a, m, cmd, format!("reads the credential file {what}")));
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!("reads the credential file {what}"),
+            ));
         }
     }
 }

@@ -22,7 +22,12 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         if let Some(reads) = a.reads.get(cmd.id) {
             if reads.kinds & kind::SYSTEM_SECRET != 0 {
-                out.push(at_cmd(a, m, cmd, format!("reads the system secret {}", reads.describe())));
+                out.push(at_cmd(
+                    a,
+                    m,
+                    cmd,
+                    format!("reads the system secret {}", reads.describe()),
+                ));
             }
         }
     }

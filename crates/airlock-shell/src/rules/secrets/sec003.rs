@@ -20,12 +20,19 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
-        let Some(t) = a.output.get(cmd.id) else { continue };
+        let Some(t) = a.output.get(cmd.id) else {
+            continue;
+        };
         if t.kinds & kind::ENV == 0 || !util::prints_to_model(a, cmd) {
             continue;
         }
         // `env | cut -d= -f1`, `env | wc -l`, `env | grep -c`: names or counts only.
-        if cmd.is(&["wc", "cut"]) || (cmd.is(&["grep", "rg"]) && cmd.arg_texts().any(|x| x == "-c" || x == "-q" || x == "--count")) {
+        if cmd.is(&["wc", "cut"])
+            || (cmd.is(&["grep", "rg"])
+                && cmd
+                    .arg_texts()
+                    .any(|x| x == "-c" || x == "-q" || x == "--count"))
+        {
             continue;
         }
         if cmd.is(&["grep", "egrep", "rg"]) && cmd.pipe.is_some() {
@@ -35,6 +42,14 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                 continue;
             }
         }
-        out.push(at_cmd(a, m, cmd, format!("prints {} into the tool output, which goes to the model provider", t.describe())));
+        out.push(at_cmd(
+            a,
+            m,
+            cmd,
+            format!(
+                "prints {} into the tool output, which goes to the model provider",
+                t.describe()
+            ),
+        ));
     }
 }

@@ -21,11 +21,23 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         if !cmd.is(&["echo", "printf", "print", "cat", "tee"]) || !util::prints_to_model(a, cmd) {
             continue;
         }
-        let Some(t) = a.output.get(cmd.id) else { continue };
+        let Some(t) = a.output.get(cmd.id) else {
+            continue;
+        };
         // Only variables named in this command's own words (a length `${#X}` is not the value).
-        let named = cmd.args.iter().any(|x| x.vars.iter().any(|v| crate::facts::is_secret_var(v)) && !x.raw.contains("${#"));
+        let named = cmd.args.iter().any(|x| {
+            x.vars.iter().any(|v| crate::facts::is_secret_var(v)) && !x.raw.contains("${#")
+        });
         if t.kinds & kind::SECRET_VAR != 0 && named {
-            out.push(at_cmd(a, m, cmd, format!("prints {} into the tool output, which goes to the model provider", t.describe())));
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!(
+                    "prints {} into the tool output, which goes to the model provider",
+                    t.describe()
+                ),
+            ));
         }
     }
 }

@@ -31,17 +31,30 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let texts: Vec<&str> = cmd.arg_texts().collect();
         let lower_all = texts.join(" ").to_ascii_lowercase();
         let netcat = matches!(base, "nc" | "ncat" | "netcat");
-        let exec_flag = texts.iter().any(|t| matches!(*t, "-e" | "-c" | "--exec" | "--sh-exec" | "--lua-exec") || t.starts_with("--exec=") || t.starts_with("--sh-exec="));
+        let exec_flag = texts.iter().any(|t| {
+            matches!(*t, "-e" | "-c" | "--exec" | "--sh-exec" | "--lua-exec")
+                || t.starts_with("--exec=")
+                || t.starts_with("--sh-exec=")
+        });
         let hit = if netcat && exec_flag {
             Some("connects a shell to the network with `nc -e`")
-        } else if base == "socat" && (lower_all.contains("exec:") || lower_all.contains("system:")) && (lower_all.contains("tcp") || lower_all.contains("udp") || lower_all.contains("ssl") || lower_all.contains("openssl")) {
+        } else if base == "socat"
+            && (lower_all.contains("exec:") || lower_all.contains("system:"))
+            && (lower_all.contains("tcp")
+                || lower_all.contains("udp")
+                || lower_all.contains("ssl")
+                || lower_all.contains("openssl"))
+        {
             Some("connects a program to the network with `socat exec:`")
         } else if (facts::is_shell(base) || facts::interpreter_lang(base).is_some())
-            && cmd.redirects.iter().any(|r| r.target.text().starts_with("/dev/tcp/") || r.target.text().starts_with("/dev/udp/"))
+            && cmd.redirects.iter().any(|r| {
+                r.target.text().starts_with("/dev/tcp/") || r.target.text().starts_with("/dev/udp/")
+            })
         {
             Some("attaches a shell to a /dev/tcp connection")
         } else if let Some((_, f)) = a.code_of(cmd) {
-            (f.socket && (f.dup_fds || f.spawns_shell || (f.runs_commands && f.network))).then_some("runs interpreter code that connects a socket to a shell")
+            (f.socket && (f.dup_fds || f.spawns_shell || (f.runs_commands && f.network)))
+                .then_some("runs interpreter code that connects a socket to a shell")
         } else {
             None
         };
@@ -53,20 +66,49 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         if util::executes_stdin(cmd) && facts::is_shell(base) {
             if let Some(p) = cmd.pipe {
                 let net = a.cmds.iter().any(|c| {
-                    c.pipe.is_some_and(|q| q.pipeline == p.pipeline) && c.is(&["nc", "ncat", "netcat", "telnet", "socat", "openssl", "gnutls-cli"])
+                    c.pipe.is_some_and(|q| q.pipeline == p.pipeline)
+                        && c.is(&[
+                            "nc",
+                            "ncat",
+                            "netcat",
+                            "telnet",
+                            "socat",
+                            "openssl",
+                            "gnutls-cli",
+                        ])
                 });
                 if net {
-                    out.push(at_cmd(a, m, cmd, "pipes a network connection through a shell (reverse or bind shell)".into()));
+                    out.push(at_cmd(
+                        a,
+                        m,
+                        cmd,
+                        "pipes a network connection through a shell (reverse or bind shell)".into(),
+                    ));
                 }
             }
         }
     }
     // `exec 5<>/dev/tcp/host/port` followed by a shell reading from that descriptor.
-    let tcp_fd = a.cmds.iter().any(|c| c.is(&["exec"]) || c.name.is_none()) && a.cmds.iter().any(|c| c.redirects.iter().any(|r| r.target.text().starts_with("/dev/tcp/")));
+    let tcp_fd = a.cmds.iter().any(|c| c.is(&["exec"]) || c.name.is_none())
+        && a.cmds.iter().any(|c| {
+            c.redirects
+                .iter()
+                .any(|r| r.target.text().starts_with("/dev/tcp/"))
+        });
     if tcp_fd {
         for cmd in &a.cmds {
-            if cmd.base().is_some_and(facts::is_shell) && cmd.redirects.iter().any(|r| matches!(r.op, crate::ir::RedirOp::DupIn | crate::ir::RedirOp::DupOut)) {
-                out.push(at_cmd(a, m, cmd, "runs a shell on a descriptor opened to /dev/tcp".into()));
+            if cmd.base().is_some_and(facts::is_shell)
+                && cmd
+                    .redirects
+                    .iter()
+                    .any(|r| matches!(r.op, crate::ir::RedirOp::DupIn | crate::ir::RedirOp::DupOut))
+            {
+                out.push(at_cmd(
+                    a,
+                    m,
+                    cmd,
+                    "runs a shell on a descriptor opened to /dev/tcp".into(),
+                ));
             }
         }
     }

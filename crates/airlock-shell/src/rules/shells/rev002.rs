@@ -22,28 +22,57 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
         let listens = match base {
-            "nc" | "ncat" | "netcat" => texts.iter().any(|t| *t == "--listen" || (t.starts_with('-') && !t.starts_with("--") && t.contains('l'))),
+            "nc" | "ncat" | "netcat" => texts.iter().any(|t| {
+                *t == "--listen" || (t.starts_with('-') && !t.starts_with("--") && t.contains('l'))
+            }),
             "socat" => {
                 let all = texts.join(" ").to_ascii_lowercase();
-                (all.contains("tcp-listen") || all.contains("udp-listen") || all.contains("tcp4-listen") || all.contains("openssl-listen"))
-                    && !(all.contains("tcp:localhost") || all.contains("tcp:127.0.0.1") || all.contains("tcp4:127.0.0.1"))
+                (all.contains("tcp-listen")
+                    || all.contains("udp-listen")
+                    || all.contains("tcp4-listen")
+                    || all.contains("openssl-listen"))
+                    && !(all.contains("tcp:localhost")
+                        || all.contains("tcp:127.0.0.1")
+                        || all.contains("tcp4:127.0.0.1"))
             }
-            "cloudflared" | "ngrok" | "lt" | "localtunnel" | "bore" | "frpc" | "chisel" | "pagekite" | "serveo" => true,
-            "code" | "tailscale" => texts.iter().any(|t| matches!(*t, "tunnel" | "funnel" | "serve")),
+            "cloudflared" | "ngrok" | "lt" | "localtunnel" | "bore" | "frpc" | "chisel"
+            | "pagekite" | "serveo" => true,
+            "code" | "tailscale" => texts
+                .iter()
+                .any(|t| matches!(*t, "tunnel" | "funnel" | "serve")),
             "ssh" => texts.iter().any(|t| *t == "-R" || t.starts_with("-R")),
-            "kubectl" => texts.contains(&"proxy") && texts.iter().any(|t| t.contains("0.0.0.0")) || texts.contains(&"port-forward") && texts.iter().any(|t| t.contains("0.0.0.0")),
-            "busybox" | "httpd" | "webfsd" | "darkhttpd" | "thttpd" | "mini_httpd" => base != "busybox" || texts.first() == Some(&"httpd") || texts.contains(&"nc"),
+            "kubectl" => {
+                texts.contains(&"proxy") && texts.iter().any(|t| t.contains("0.0.0.0"))
+                    || texts.contains(&"port-forward")
+                        && texts.iter().any(|t| t.contains("0.0.0.0"))
+            }
+            "busybox" | "httpd" | "webfsd" | "darkhttpd" | "thttpd" | "mini_httpd" => {
+                base != "busybox" || texts.first() == Some(&"httpd") || texts.contains(&"nc")
+            }
             "php" => texts.contains(&"-S") && texts.iter().any(|t| t.starts_with("0.0.0.0")),
             _ => {
                 let code_server = a.code_of(cmd).is_some_and(|(c, _)| {
                     let l = c.text.to_ascii_lowercase();
-                    (l.contains("tcpserver") || l.contains("httpserver") || l.contains(".listen(") || l.contains("bind(")) && (l.contains("(\"\"") || l.contains("('',") || l.contains("0.0.0.0"))
+                    (l.contains("tcpserver")
+                        || l.contains("httpserver")
+                        || l.contains(".listen(")
+                        || l.contains("bind("))
+                        && (l.contains("(\"\"") || l.contains("('',") || l.contains("0.0.0.0"))
                 });
-                code_server || texts.iter().any(|t| matches!(*t, "--bind" | "-b" | "--host" | "--address")) && texts.iter().any(|t| *t == "0.0.0.0" || *t == "::")
+                code_server
+                    || texts
+                        .iter()
+                        .any(|t| matches!(*t, "--bind" | "-b" | "--host" | "--address"))
+                        && texts.iter().any(|t| *t == "0.0.0.0" || *t == "::")
             }
         };
         if listens {
-            out.push(at_cmd(a, m, cmd, format!("exposes this machine to the network (a listener or tunnel) with `{base}`")));
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!("exposes this machine to the network (a listener or tunnel) with `{base}`"),
+            ));
         }
     }
 }

@@ -27,33 +27,127 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             continue;
         }
         // Input from the terminal (`</dev/tty`, `<$(tty)`) is still interactive.
-        if cmd.redirects.iter().any(|r| r.is_input() && !(r.target.text().contains("/dev/tty") || r.target.text().contains("/dev/pts") || r.target.approx.contains('\u{1}'))) {
+        if cmd.redirects.iter().any(|r| {
+            r.is_input()
+                && !(r.target.text().contains("/dev/tty")
+                    || r.target.text().contains("/dev/pts")
+                    || r.target.approx.contains('\u{1}'))
+        }) {
             continue;
         }
         let texts: Vec<&str> = cmd.arg_texts().collect();
         let operands = texts.iter().any(|t| !t.starts_with('-') && *t != "\u{1}");
-        let interactive_flag = texts.iter().any(|t| *t == "-i" || *t == "--interactive" || (t.starts_with('-') && !t.starts_with("--") && t.len() > 1 && t.contains('i') && facts::is_shell(base)));
-        let code_flag = texts.iter().any(|t| matches!(*t, "-c" | "-e" | "-E" | "-m" | "-r" | "--eval" | "--command" | "-Command" | "-File" | "--version" | "-V" | "--help" | "-h") || (t.starts_with('-') && t.ends_with('c') && !t.starts_with("--")));
+        let interactive_flag = texts.iter().any(|t| {
+            *t == "-i"
+                || *t == "--interactive"
+                || (t.starts_with('-')
+                    && !t.starts_with("--")
+                    && t.len() > 1
+                    && t.contains('i')
+                    && facts::is_shell(base))
+        });
+        let code_flag = texts.iter().any(|t| {
+            matches!(
+                *t,
+                "-c" | "-e"
+                    | "-E"
+                    | "-m"
+                    | "-r"
+                    | "--eval"
+                    | "--command"
+                    | "-Command"
+                    | "-File"
+                    | "--version"
+                    | "-V"
+                    | "--help"
+                    | "-h"
+            ) || (t.starts_with('-') && t.ends_with('c') && !t.starts_with("--"))
+        });
         let repl = facts::is_shell(base)
-            || matches!(facts::interpreter_lang(base), Some("python" | "javascript" | "ruby" | "lua" | "r" | "java" | "tcl"))
-            || matches!(base, "irb" | "ghci" | "sqlite3" | "php" | "perl" | "gdb" | "scala" | "clojure" | "erl" | "iex" | "ipython" | "bpython");
-        let script = base == "script" && !texts.iter().any(|t| *t == "-c" || t.starts_with("--command"));
-        let switch_user = matches!(base, "su" | "ksu" | "newgrp" | "sg" | "login") && !texts.iter().any(|t| *t == "-c" || *t == "--command" || t.starts_with("--command=") || *t == "-e");
+            || matches!(
+                facts::interpreter_lang(base),
+                Some("python" | "javascript" | "ruby" | "lua" | "r" | "java" | "tcl")
+            )
+            || matches!(
+                base,
+                "irb"
+                    | "ghci"
+                    | "sqlite3"
+                    | "php"
+                    | "perl"
+                    | "gdb"
+                    | "scala"
+                    | "clojure"
+                    | "erl"
+                    | "iex"
+                    | "ipython"
+                    | "bpython"
+            );
+        let script = base == "script"
+            && !texts
+                .iter()
+                .any(|t| *t == "-c" || t.starts_with("--command"));
+        let switch_user = matches!(base, "su" | "ksu" | "newgrp" | "sg" | "login")
+            && !texts.iter().any(|t| {
+                *t == "-c" || *t == "--command" || t.starts_with("--command=") || *t == "-e"
+            });
         let multiplexer = match base {
-            "tmux" | "byobu" => texts.iter().filter(|t| !t.starts_with('-')).all(|t| matches!(*t, "new" | "new-session" | "attach" | "a" | "attach-session") || t.starts_with('/')) && !texts.contains(&"-d"),
-            "screen" => !texts.iter().any(|t| *t == "-ls" || *t == "-list" || *t == "-d" || *t == "-dm" || *t == "-r" || *t == "-x"),
-            "capsh" => texts.last().is_some_and(|t| *t == "--") || texts.iter().any(|t| t.starts_with("--shell")),
-            "ranger" | "mc" | "nnn" | "vifm" | "lf" | "minicom" | "picocom" | "cu" | "mutt" | "neomutt" | "ed" | "ex" | "busybox" => !texts.iter().any(|t| matches!(*t, "--help" | "-h" | "--version" | "-V")) && (base != "ed" || !texts.contains(&"-s")),
+            "tmux" | "byobu" => {
+                texts.iter().filter(|t| !t.starts_with('-')).all(|t| {
+                    matches!(
+                        *t,
+                        "new" | "new-session" | "attach" | "a" | "attach-session"
+                    ) || t.starts_with('/')
+                }) && !texts.contains(&"-d")
+            }
+            "screen" => !texts.iter().any(|t| {
+                *t == "-ls"
+                    || *t == "-list"
+                    || *t == "-d"
+                    || *t == "-dm"
+                    || *t == "-r"
+                    || *t == "-x"
+            }),
+            "capsh" => {
+                texts.last().is_some_and(|t| *t == "--")
+                    || texts.iter().any(|t| t.starts_with("--shell"))
+            }
+            "ranger" | "mc" | "nnn" | "vifm" | "lf" | "minicom" | "picocom" | "cu" | "mutt"
+            | "neomutt" | "ed" | "ex" | "busybox" => {
+                !texts
+                    .iter()
+                    .any(|t| matches!(*t, "--help" | "-h" | "--version" | "-V"))
+                    && (base != "ed" || !texts.contains(&"-s"))
+            }
             "ftp" | "telnet" | "sftp" | "tftp" => texts.is_empty(),
             "vi" | "vim" | "nvim" | "emacs" | "nano" => texts.is_empty(),
             _ => false,
         };
         if switch_user || multiplexer {
-            out.push(at_cmd(a, m, cmd, format!("starts an interactive `{base}` session that reads commands nobody reviewed")));
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!(
+                    "starts an interactive `{base}` session that reads commands nobody reviewed"
+                ),
+            ));
             continue;
         }
-        if (repl && !operands && !code_flag && !matches!(base, "perl" | "php" | "sqlite3" | "gdb") && !interactive_flag) || (repl && interactive_flag && !code_flag) || script {
-            out.push(at_cmd(a, m, cmd, format!("starts an interactive `{base}` that reads commands nobody reviewed")));
+        if (repl
+            && !operands
+            && !code_flag
+            && !matches!(base, "perl" | "php" | "sqlite3" | "gdb")
+            && !interactive_flag)
+            || (repl && interactive_flag && !code_flag)
+            || script
+        {
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!("starts an interactive `{base}` that reads commands nobody reviewed"),
+            ));
         }
     }
 }

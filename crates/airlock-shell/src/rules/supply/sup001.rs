@@ -22,24 +22,95 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let opt = |names: &[&str]| texts.iter().any(|t| names.contains(t) || names.iter().any(|n| n.starts_with("--") && t.starts_with(&format!("{n}="))));
+        let opt = |names: &[&str]| {
+            texts.iter().any(|t| {
+                names.contains(t)
+                    || names
+                        .iter()
+                        .any(|n| n.starts_with("--") && t.starts_with(&format!("{n}=")))
+            })
+        };
         let hit = match base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.') {
             "pip" | "pipx" | "uv" | "poetry" | "pdm" => {
-                opt(&["-i", "--index-url", "--extra-index-url", "--trusted-host", "--find-links", "-f", "--default-index", "--index"])
-                    || (texts.contains(&"config") && texts.iter().any(|t| t.contains("index-url") || t.contains("trusted-host")))
+                opt(&[
+                    "-i",
+                    "--index-url",
+                    "--extra-index-url",
+                    "--trusted-host",
+                    "--find-links",
+                    "-f",
+                    "--default-index",
+                    "--index",
+                ]) || (texts.contains(&"config")
+                    && texts
+                        .iter()
+                        .any(|t| t.contains("index-url") || t.contains("trusted-host")))
                     || (texts.contains(&"source") && texts.contains(&"add"))
             }
-            "npm" | "yarn" | "pnpm" | "bun" | "npx" => opt(&["--registry"]) || (texts.contains(&"config") && texts.contains(&"set") && texts.iter().any(|t| t.contains("registry"))),
-            "gem" => texts.contains(&"sources") && opt(&["--add", "-a"]) || opt(&["--source", "--clear-sources"]),
+            "npm" | "yarn" | "pnpm" | "bun" | "npx" => {
+                opt(&["--registry"])
+                    || (texts.contains(&"config")
+                        && texts.contains(&"set")
+                        && texts.iter().any(|t| t.contains("registry")))
+            }
+            "gem" => {
+                texts.contains(&"sources") && opt(&["--add", "-a"])
+                    || opt(&["--source", "--clear-sources"])
+            }
             "cargo" => opt(&["--index", "--registry"]) && !texts.contains(&"publish"),
-            "go" => texts.contains(&"env") && texts.contains(&"-w") && texts.iter().any(|t| t.starts_with("GOPROXY") || t.starts_with("GONOSUMDB") || t.starts_with("GOINSECURE") || t.starts_with("GOFLAGS") || t.starts_with("GONOSUMCHECK") || t.starts_with("GOSUMDB")),
-            "conda" | "mamba" => opt(&["-c", "--channel"]) && texts.iter().any(|t| t.contains("://")),
+            "go" => {
+                texts.contains(&"env")
+                    && texts.contains(&"-w")
+                    && texts.iter().any(|t| {
+                        t.starts_with("GOPROXY")
+                            || t.starts_with("GONOSUMDB")
+                            || t.starts_with("GOINSECURE")
+                            || t.starts_with("GOFLAGS")
+                            || t.starts_with("GONOSUMCHECK")
+                            || t.starts_with("GOSUMDB")
+                    })
+            }
+            "conda" | "mamba" => {
+                opt(&["-c", "--channel"]) && texts.iter().any(|t| t.contains("://"))
+            }
             _ => false,
         };
-        let env_hit = cmd.env.iter().chain(std::iter::empty()).any(|(k, _)| matches!(k.as_str(), "GOPROXY" | "GONOSUMDB" | "GOINSECURE" | "GOSUMDB" | "PIP_INDEX_URL" | "PIP_EXTRA_INDEX_URL" | "NPM_CONFIG_REGISTRY" | "npm_config_registry" | "UV_INDEX_URL" | "CARGO_REGISTRIES_DEFAULT"));
-        let export_hit = cmd.is(&["export"]) && texts.iter().any(|t| ["GOPROXY=", "GONOSUMDB=", "GOINSECURE=", "PIP_INDEX_URL=", "PIP_EXTRA_INDEX_URL=", "NPM_CONFIG_REGISTRY=", "npm_config_registry="].iter().any(|p| t.starts_with(p)));
+        let env_hit = cmd.env.iter().chain(std::iter::empty()).any(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "GOPROXY"
+                    | "GONOSUMDB"
+                    | "GOINSECURE"
+                    | "GOSUMDB"
+                    | "PIP_INDEX_URL"
+                    | "PIP_EXTRA_INDEX_URL"
+                    | "NPM_CONFIG_REGISTRY"
+                    | "npm_config_registry"
+                    | "UV_INDEX_URL"
+                    | "CARGO_REGISTRIES_DEFAULT"
+            )
+        });
+        let export_hit = cmd.is(&["export"])
+            && texts.iter().any(|t| {
+                [
+                    "GOPROXY=",
+                    "GONOSUMDB=",
+                    "GOINSECURE=",
+                    "PIP_INDEX_URL=",
+                    "PIP_EXTRA_INDEX_URL=",
+                    "NPM_CONFIG_REGISTRY=",
+                    "npm_config_registry=",
+                ]
+                .iter()
+                .any(|p| t.starts_with(p))
+            });
         if hit || env_hit || export_hit {
-            out.push(at_cmd(a, m, cmd, format!("uses or configures a custom package index for `{base}`")));
+            out.push(at_cmd(
+                a,
+                m,
+                cmd,
+                format!("uses or configures a custom package index for `{base}`"),
+            ));
         }
     }
 }

@@ -22,10 +22,53 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let installing = texts.iter().any(|t| matches!(*t, "install" | "i" | "add" | "localinstall" | "reinstall"));
-        let remote_spec = |t: &str| t.contains("://") || t.starts_with("git+") || t.starts_with("github:") || t.starts_with("gitlab:") || t.starts_with("bitbucket:");
-        let archive = |t: &str| [".whl", ".tar.gz", ".tgz", ".zip", ".deb", ".rpm", ".pkg", ".apk", ".gem", ".crate", ".nupkg", ".snap", ".txz", ".ipk", ".pkg.tar.zst", ".pkg.tar.xz"].iter().any(|e| t.ends_with(e));
-        let unsigned = texts.iter().any(|t| matches!(*t, "--nogpgcheck" | "--allow-unauthenticated" | "--no-gpg-checks" | "--force-bad-verify" | "--nosignature" | "--nodigest" | "--dangerous" | "--insecure" | "--trust-server-names") || t.starts_with("--disablerepo") || t.contains("AllowUnauthenticated"));
+        let installing = texts
+            .iter()
+            .any(|t| matches!(*t, "install" | "i" | "add" | "localinstall" | "reinstall"));
+        let remote_spec = |t: &str| {
+            t.contains("://")
+                || t.starts_with("git+")
+                || t.starts_with("github:")
+                || t.starts_with("gitlab:")
+                || t.starts_with("bitbucket:")
+        };
+        let archive = |t: &str| {
+            [
+                ".whl",
+                ".tar.gz",
+                ".tgz",
+                ".zip",
+                ".deb",
+                ".rpm",
+                ".pkg",
+                ".apk",
+                ".gem",
+                ".crate",
+                ".nupkg",
+                ".snap",
+                ".txz",
+                ".ipk",
+                ".pkg.tar.zst",
+                ".pkg.tar.xz",
+            ]
+            .iter()
+            .any(|e| t.ends_with(e))
+        };
+        let unsigned = texts.iter().any(|t| {
+            matches!(
+                *t,
+                "--nogpgcheck"
+                    | "--allow-unauthenticated"
+                    | "--no-gpg-checks"
+                    | "--force-bad-verify"
+                    | "--nosignature"
+                    | "--nodigest"
+                    | "--dangerous"
+                    | "--insecure"
+                    | "--trust-server-names"
+            ) || t.starts_with("--disablerepo")
+                || t.contains("AllowUnauthenticated")
+        });
         let msg = match base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.') {
             "dpkg" if texts.iter().any(|t| matches!(*t, "-i" | "--install")) => Some("installs a local Debian package outside the repositories"),
             "rpm" if texts.iter().any(|t| t.starts_with("-i") || t.starts_with("-U") || *t == "--install") => Some("installs a local RPM outside the repositories"),

@@ -19,35 +19,132 @@ pub static META: RuleMeta = RuleMeta {
     passes: &["cat /etc/hosts", "sysctl net.ipv4.ip_forward", "lsmod", "cp build/app ./dist/app"],
 };
 
-const SYSTEM: &[&str] = &["/etc/", "/usr/", "/boot/", "/lib/", "/lib64/", "/bin/", "/sbin/", "/proc/sys/", "/sys/", "/opt/", "/System/", "/Library/"];
+const SYSTEM: &[&str] = &[
+    "/etc/",
+    "/usr/",
+    "/boot/",
+    "/lib/",
+    "/lib64/",
+    "/bin/",
+    "/sbin/",
+    "/proc/sys/",
+    "/sys/",
+    "/opt/",
+    "/System/",
+    "/Library/",
+];
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let written = a.writes_of(cmd)
+        let written = a
+            .writes_of(cmd)
             .iter()
             .cloned()
-            .chain(if facts::is_reader(base) || matches!(base, "ls" | "cd" | "which" | "stat") { Vec::new() } else { sed_like(cmd) })
-            .find(|p| SYSTEM.iter().any(|s| p.starts_with(s)) && facts::persistence_path(p).is_none() && !p.starts_with("/usr/local/src") && !p.starts_with("/dev/"));
+            .chain(
+                if facts::is_reader(base) || matches!(base, "ls" | "cd" | "which" | "stat") {
+                    Vec::new()
+                } else {
+                    sed_like(cmd)
+                },
+            )
+            .find(|p| {
+                SYSTEM.iter().any(|s| p.starts_with(s))
+                    && facts::persistence_path(p).is_none()
+                    && !p.starts_with("/usr/local/src")
+                    && !p.starts_with("/dev/")
+            });
         let msg = if let Some(p) = written {
             Some(format!("modifies the system file {p}"))
         } else {
             match base {
-                "insmod" | "rmmod" | "kextload" | "kmutil" => Some(format!("loads or unloads a kernel module with `{base}`")),
-                "modprobe" if !texts.iter().any(|t| matches!(*t, "-n" | "--dry-run" | "-c" | "--showconfig")) => Some("loads a kernel module with `modprobe`".to_string()),
-                "sysctl" if texts.iter().any(|t| *t == "-w" || (t.contains('=') && !t.starts_with('-'))) => Some("changes kernel parameters with `sysctl`".to_string()),
-                "ufw" if texts.first().is_some_and(|t| !matches!(*t, "status" | "show" | "app" | "--help" | "version")) => Some("changes firewall rules with `ufw`".to_string()),
-                "iptables" | "ip6tables" | "nft" | "firewall-cmd" | "pfctl" if texts.iter().any(|t| matches!(*t, "-A" | "-I" | "-D" | "-R" | "-N" | "-X" | "-P" | "add" | "insert" | "delete" | "-f" | "-e") || t.starts_with("--add") || t.starts_with("--remove")) => {
+                "insmod" | "rmmod" | "kextload" | "kmutil" => {
+                    Some(format!("loads or unloads a kernel module with `{base}`"))
+                }
+                "modprobe"
+                    if !texts
+                        .iter()
+                        .any(|t| matches!(*t, "-n" | "--dry-run" | "-c" | "--showconfig")) =>
+                {
+                    Some("loads a kernel module with `modprobe`".to_string())
+                }
+                "sysctl"
+                    if texts
+                        .iter()
+                        .any(|t| *t == "-w" || (t.contains('=') && !t.starts_with('-'))) =>
+                {
+                    Some("changes kernel parameters with `sysctl`".to_string())
+                }
+                "ufw"
+                    if texts.first().is_some_and(|t| {
+                        !matches!(*t, "status" | "show" | "app" | "--help" | "version")
+                    }) =>
+                {
+                    Some("changes firewall rules with `ufw`".to_string())
+                }
+                "iptables" | "ip6tables" | "nft" | "firewall-cmd" | "pfctl"
+                    if texts.iter().any(|t| {
+                        matches!(
+                            *t,
+                            "-A" | "-I"
+                                | "-D"
+                                | "-R"
+                                | "-N"
+                                | "-X"
+                                | "-P"
+                                | "add"
+                                | "insert"
+                                | "delete"
+                                | "-f"
+                                | "-e"
+                        ) || t.starts_with("--add")
+                            || t.starts_with("--remove")
+                    }) =>
+                {
                     Some(format!("changes firewall rules with `{base}`"))
                 }
-                "date" if texts.iter().any(|t| matches!(*t, "-s" | "--set") || t.starts_with("--set=") || (t.len() >= 8 && t.chars().all(|c| c.is_ascii_digit() || c == '.'))) => Some("sets the system clock".to_string()),
-                "timedatectl" if texts.iter().any(|t| matches!(*t, "set-time" | "set-timezone" | "set-ntp")) => Some("sets the system clock".to_string()),
-                "hwclock" if texts.iter().any(|t| matches!(*t, "--set" | "-w" | "--systohc")) => Some("sets the hardware clock".to_string()),
-                "git" | "patch" if texts.contains(&"--unsafe-paths") || (base == "patch" && texts.windows(2).any(|w| w.first() == Some(&"-d") && w.get(1).is_some_and(|d| d.starts_with('/')))) => {
+                "date"
+                    if texts.iter().any(|t| {
+                        matches!(*t, "-s" | "--set")
+                            || t.starts_with("--set=")
+                            || (t.len() >= 8 && t.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                    }) =>
+                {
+                    Some("sets the system clock".to_string())
+                }
+                "timedatectl"
+                    if texts
+                        .iter()
+                        .any(|t| matches!(*t, "set-time" | "set-timezone" | "set-ntp")) =>
+                {
+                    Some("sets the system clock".to_string())
+                }
+                "hwclock"
+                    if texts
+                        .iter()
+                        .any(|t| matches!(*t, "--set" | "-w" | "--systohc")) =>
+                {
+                    Some("sets the hardware clock".to_string())
+                }
+                "git" | "patch"
+                    if texts.contains(&"--unsafe-paths")
+                        || (base == "patch"
+                            && texts.windows(2).any(|w| {
+                                w.first() == Some(&"-d")
+                                    && w.get(1).is_some_and(|d| d.starts_with('/'))
+                            })) =>
+                {
                     Some("applies a patch to paths outside the repository".to_string())
                 }
-                "mount" | "umount" if !texts.is_empty() && !texts.iter().all(|t| t.starts_with('-') && matches!(*t, "-l" | "--list")) => Some(format!("changes mounted filesystems with `{base}`")),
+                "mount" | "umount"
+                    if !texts.is_empty()
+                        && !texts
+                            .iter()
+                            .all(|t| t.starts_with('-') && matches!(*t, "-l" | "--list")) =>
+                {
+                    Some(format!("changes mounted filesystems with `{base}`"))
+                }
                 _ => None,
             }
         };
@@ -61,8 +158,16 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
 fn sed_like(cmd: &crate::ir::Cmd) -> Vec<String> {
     let texts: Vec<&str> = cmd.arg_texts().collect();
     match cmd.base() {
-        Some("sed" | "perl") if texts.iter().any(|t| t.starts_with("-i")) => texts.iter().filter(|t| !t.starts_with('-')).map(|t| t.to_string()).collect(),
-        Some("ln" | "cp" | "mv" | "install") => texts.iter().rfind(|t| !t.starts_with('-')).map(|t| vec![t.to_string()]).unwrap_or_default(),
+        Some("sed" | "perl") if texts.iter().any(|t| t.starts_with("-i")) => texts
+            .iter()
+            .filter(|t| !t.starts_with('-'))
+            .map(|t| t.to_string())
+            .collect(),
+        Some("ln" | "cp" | "mv" | "install") => texts
+            .iter()
+            .rfind(|t| !t.starts_with('-'))
+            .map(|t| vec![t.to_string()])
+            .unwrap_or_default(),
         _ => Vec::new(),
     }
 }

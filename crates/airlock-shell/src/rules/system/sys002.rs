@@ -24,31 +24,82 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let texts: Vec<&str> = cmd.arg_texts().collect();
         let lower = base.to_ascii_lowercase();
         let what = match lower.as_str() {
-            "nmap" | "masscan" | "zmap" | "arp-scan" | "netdiscover" | "unicornscan" | "rustscan" | "nikto" | "sqlmap" | "gobuster" | "dirb" | "ffuf" | "wfuzz" => Some("scans networks or services"),
-            "tcpdump" | "tshark" | "ettercap" | "dsniff" | "bettercap" | "arpspoof" | "responder" | "mitmproxy" | "mitmdump" => Some("captures or intercepts network traffic"),
-            "john" | "hashcat" | "hydra" | "medusa" | "ncrack" | "crackmapexec" | "patator" | "fcrackzip" | "aircrack-ng" => Some("cracks or brute-forces passwords"),
-            "mimipenguin" | "lazagne" | "lazagne.py" | "laZagne.py" | "3snake" | "linpeas.sh" | "linpeas" | "pspy" | "pspy64" => Some("dumps credentials or enumerates privilege escalation paths"),
-            "screencapture" | "scrot" | "xwd" | "gnome-screenshot" | "maim" | "grim" | "xdotool" | "logkeys" | "showkey" | "xinput" | "arecord" | "ffmpeg" if !matches!(lower.as_str(), "ffmpeg" | "xinput" | "xdotool") || texts.iter().any(|t| t.contains("x11grab") || t.contains("avfoundation") || *t == "test" || *t == "type" || *t == "key" || t.contains("alsa") || t.contains("pulse")) => {
+            "nmap" | "masscan" | "zmap" | "arp-scan" | "netdiscover" | "unicornscan"
+            | "rustscan" | "nikto" | "sqlmap" | "gobuster" | "dirb" | "ffuf" | "wfuzz" => {
+                Some("scans networks or services")
+            }
+            "tcpdump" | "tshark" | "ettercap" | "dsniff" | "bettercap" | "arpspoof"
+            | "responder" | "mitmproxy" | "mitmdump" => {
+                Some("captures or intercepts network traffic")
+            }
+            "john" | "hashcat" | "hydra" | "medusa" | "ncrack" | "crackmapexec" | "patator"
+            | "fcrackzip" | "aircrack-ng" => Some("cracks or brute-forces passwords"),
+            "mimipenguin" | "lazagne" | "lazagne.py" | "laZagne.py" | "3snake" | "linpeas.sh"
+            | "linpeas" | "pspy" | "pspy64" => {
+                Some("dumps credentials or enumerates privilege escalation paths")
+            }
+            "screencapture" | "scrot" | "xwd" | "gnome-screenshot" | "maim" | "grim"
+            | "xdotool" | "logkeys" | "showkey" | "xinput" | "arecord" | "ffmpeg"
+                if !matches!(lower.as_str(), "ffmpeg" | "xinput" | "xdotool")
+                    || texts.iter().any(|t| {
+                        t.contains("x11grab")
+                            || t.contains("avfoundation")
+                            || *t == "test"
+                            || *t == "type"
+                            || *t == "key"
+                            || t.contains("alsa")
+                            || t.contains("pulse")
+                    }) =>
+            {
                 Some("captures the screen, keyboard or microphone")
             }
             "import" if texts.contains(&"-window") => Some("captures the screen"),
             "pbpaste" | "xsel" => Some("reads the clipboard"),
-            "xclip" if texts.iter().any(|t| *t == "-o" || *t == "-out") => Some("reads the clipboard"),
+            "xclip" if texts.iter().any(|t| *t == "-o" || *t == "-out") => {
+                Some("reads the clipboard")
+            }
             _ => None,
         };
         let what = what.or(match lower.as_str() {
-            "trap" if texts.contains(&"DEBUG") => Some("records every command typed afterwards (a DEBUG trap)"),
-            "7z" | "7za" | "7zr" if texts.iter().any(|t| t.starts_with("-p")) && texts.first() == Some(&"a") => Some("encrypts files with a password (staging data for exfiltration or ransom)"),
-            "zip" if texts.iter().any(|t| matches!(*t, "-e" | "--encrypt") || t.starts_with("-P")) => Some("encrypts files with a password (staging data for exfiltration or ransom)"),
-            "openssl" if texts.first().is_some_and(|t| *t == "enc" || t.starts_with("des") || t.starts_with("aes")) && !texts.contains(&"-d") && !texts.contains(&"-base64") => {
+            "trap" if texts.contains(&"DEBUG") => {
+                Some("records every command typed afterwards (a DEBUG trap)")
+            }
+            "7z" | "7za" | "7zr"
+                if texts.iter().any(|t| t.starts_with("-p")) && texts.first() == Some(&"a") =>
+            {
                 Some("encrypts files with a password (staging data for exfiltration or ransom)")
             }
-            "gpg" | "gpg2" if texts.iter().any(|t| matches!(*t, "-c" | "--symmetric")) => Some("encrypts files with a password (staging data for exfiltration or ransom)"),
+            "zip"
+                if texts
+                    .iter()
+                    .any(|t| matches!(*t, "-e" | "--encrypt") || t.starts_with("-P")) =>
+            {
+                Some("encrypts files with a password (staging data for exfiltration or ransom)")
+            }
+            "openssl"
+                if texts.first().is_some_and(|t| {
+                    *t == "enc" || t.starts_with("des") || t.starts_with("aes")
+                }) && !texts.contains(&"-d")
+                    && !texts.contains(&"-base64") =>
+            {
+                Some("encrypts files with a password (staging data for exfiltration or ransom)")
+            }
+            "gpg" | "gpg2" if texts.iter().any(|t| matches!(*t, "-c" | "--symmetric")) => {
+                Some("encrypts files with a password (staging data for exfiltration or ransom)")
+            }
             "ccrypt" | "ccencrypt" => Some("encrypts files in place"),
-            "security" if texts.first().is_some_and(|t| !matches!(*t, "help" | "list-keychains" | "-h")) => Some("reads or changes the keychain"),
+            "security"
+                if texts
+                    .first()
+                    .is_some_and(|t| !matches!(*t, "help" | "list-keychains" | "-h")) =>
+            {
+                Some("reads or changes the keychain")
+            }
             _ => None,
         });
-        let lazagne = cmd.arg_texts().any(|t| t.to_ascii_lowercase().contains("lazagne") || t.contains("mimipenguin"));
+        let lazagne = cmd
+            .arg_texts()
+            .any(|t| t.to_ascii_lowercase().contains("lazagne") || t.contains("mimipenguin"));
         if let Some(what) = what.or(lazagne.then_some("dumps stored credentials")) {
             out.push(at_cmd(a, m, cmd, format!("runs `{base}`, which {what}")));
         }
