@@ -38,6 +38,14 @@ pub fn check(command: &str, policy: &Policy) -> Result<(), Finding> {
             policy.unparseable,
         ));
     }
+    if let Some(at) = odd_heredoc_tag(command) {
+        return Err(crate::unparseable(
+            "PAR002",
+            "a here-document delimiter contains carriage returns or other unusual whitespace; refusing to parse it".into(),
+            Span::new(at, command.len().min(at + 8)),
+            policy.unparseable,
+        ));
+    }
     let depth = max_nesting(command);
     if depth > MAX_NESTING {
         return Err(crate::unparseable(
@@ -64,6 +72,28 @@ fn oversized_fd(s: &str) -> Option<usize> {
             if (c == &b'<' || c == &b'>') && i - start >= 10 {
                 return Some(start);
             }
+        }
+    }
+    None
+}
+
+/// A here-document delimiter holding whitespace other than space, tab and newline (`<<\r`, `<<\x0c`).
+/// No real script uses one, and brush-parser 0.4 loops without bound on some of them (found by fuzzing).
+fn odd_heredoc_tag(s: &str) -> Option<usize> {
+    let mut search = 0;
+    while let Some(rel) = s.get(search..).and_then(|t| t.find("<<")) {
+        let at = search + rel;
+        let mut rest = s.get(at + 2..).unwrap_or("");
+        search = at + 2;
+        if rest.starts_with('<') {
+            search += 1;
+            continue;
+        }
+        rest = rest.strip_prefix('-').unwrap_or(rest);
+        let rest = rest.trim_start_matches([' ', '\t']);
+        let tag: String = rest.chars().take_while(|c| !matches!(c, ' ' | '\t' | '\n' | ';' | '|' | '&' | '<' | '>' | '(' | ')')).collect();
+        if tag.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Some(at);
         }
     }
     None
@@ -107,6 +137,15 @@ mod tests {
         assert_eq!(max_nesting("echo '((((('"), 0);
         let deep = "$(".repeat(10_000) + &")".repeat(10_000);
         assert!(max_nesting(&deep) > MAX_NESTING);
+    }
+
+    #[test]
+    fn odd_heredoc_tags() {
+        assert_eq!(odd_heredoc_tag("<<\r "), Some(0));
+        assert_eq!(odd_heredoc_tag("cat <<- \x0c "), Some(4));
+        assert_eq!(odd_heredoc_tag("cat <<EOF\nx\nEOF"), None);
+        assert_eq!(odd_heredoc_tag("cat <<< \"$x\""), None);
+        assert_eq!(odd_heredoc_tag("cat <<'EOF'\nx\nEOF\n"), None);
     }
 
     #[test]
