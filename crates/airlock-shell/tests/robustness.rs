@@ -142,10 +142,14 @@ fn fuzz_regressions() {
         home: None,
     };
     // brush-parser 0.4 panicked on an I/O number that overflows i32.
-    let cases: [&[u8]; 3] = [
+    // It also looped without bound on a here-document delimiter made of a carriage return.
+    let cases: [&[u8]; 6] = [
         b"8777777777>|\xba\xba+\n",
         b"echo 99999999999<x",
         b"f 2147483648>&1",
+        b"<<\r<<\r\xe1\t\xe1\t",
+        b"cat <<\r ",
+        b"<<\x0c ",
     ];
     for case in cases {
         let text = String::from_utf8_lossy(case);
