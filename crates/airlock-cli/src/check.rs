@@ -35,7 +35,22 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let Some(command) = a.command else {
         anyhow::bail!("give a COMMAND to check, or --batch FILE");
     };
-    let verdict = judge.judge_command(&command, &ctx);
+    let judge2 = judge.clone();
+    let cmd2 = command.clone();
+    let verdict = crate::watchdog(move || judge2.judge_command(&cmd2, &ctx)).unwrap_or_else(|| {
+        airlock_protocol::Verdict::from_findings(vec![airlock_protocol::Finding {
+            code: "PAR002".into(),
+            category: airlock_protocol::Category::Unparseable,
+            severity: airlock_protocol::Severity::Medium,
+            decision: judge.policy().unparseable.max(Decision::Ask),
+            message: format!(
+                "analysis did not finish within {} ms; the command cannot be judged",
+                crate::WATCHDOG.as_millis()
+            ),
+            span: None,
+            snippet: None,
+        }])
+    });
     if a.json {
         println!(
             "{}",

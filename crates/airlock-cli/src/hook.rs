@@ -23,16 +23,26 @@ pub fn run(a: HookArgs) -> anyhow::Result<ExitCode> {
         .take(MAX_HOOK_INPUT as u64 + 1)
         .read_to_end(&mut input);
     let reply = match read {
-        Ok(_) => answer(agent, &input, |call, cwd| {
-            let cwd = cwd
-                .map(PathBuf::from)
-                .unwrap_or_else(|| crate::resolve_cwd(None));
-            let policy = Policy::load(&cwd).map_err(|e| e.to_string())?;
-            // A panic inside the analysis must still end in a deny.
-            std::panic::catch_unwind(|| {
-                Judge::new(policy).judge(call, &CallContext::from_env(Some(cwd)))
+        Ok(_) => crate::watchdog(move || {
+            answer(agent, &input, |call, cwd| {
+                let cwd = cwd
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| crate::resolve_cwd(None));
+                let policy = Policy::load(&cwd).map_err(|e| e.to_string())?;
+                // A panic inside the analysis must still end in a deny.
+                std::panic::catch_unwind(|| {
+                    Judge::new(policy).judge(call, &CallContext::from_env(Some(cwd)))
+                })
+                .map_err(|_| "internal error while judging the tool call".to_string())
             })
-            .map_err(|_| "internal error while judging the tool call".to_string())
+        })
+        .unwrap_or_else(|| {
+            answer(agent, b"", |_, _| {
+                Err(format!(
+                    "analysis did not finish within {} ms",
+                    crate::WATCHDOG.as_millis()
+                ))
+            })
         }),
         Err(e) => answer(agent, b"", |_, _| {
             Err(format!("cannot read hook input: {e}"))

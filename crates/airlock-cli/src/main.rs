@@ -57,6 +57,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// How long one analysis may take before a one-shot command gives up (it takes microseconds normally).
+pub(crate) const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Run `f` on a worker thread; `None` if it does not finish within [`WATCHDOG`]. The caller then answers
+/// fail-closed and exits, which also ends the runaway thread: a parser bug cannot hang an agent.
+pub(crate) fn watchdog<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("airlock-analysis".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .ok()?;
+    rx.recv_timeout(WATCHDOG).ok()
+}
+
 /// The directory the policy is discovered from.
 pub(crate) fn resolve_cwd(cwd: Option<PathBuf>) -> PathBuf {
     cwd.or_else(|| std::env::current_dir().ok())
