@@ -143,7 +143,9 @@ fn fuzz_regressions() {
     };
     // brush-parser 0.4 panicked on an I/O number that overflows i32.
     // It also looped without bound on a here-document delimiter made of a carriage return.
-    let cases: [&[u8]; 6] = [
+    // And it backtracked exponentially on unbalanced runs of `(`.
+    let cases: [&[u8]; 7] = [
+        b"((\"+\"\xce(.\n((((((((((((((((((((( (()(\xce(\xce(.\n(( ()",
         b"8777777777>|\xba\xba+\n",
         b"echo 99999999999<x",
         b"f 2147483648>&1",
