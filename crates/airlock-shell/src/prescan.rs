@@ -120,20 +120,19 @@ fn odd_heredoc_tag(s: &str) -> Option<usize> {
     None
 }
 
-/// Deepest run of open `(`, ignoring single-quoted text.
+/// Deepest run of open `(`, counting every parenthesis (quotes included: a quote the parser reads
+/// differently must not hide a run from this bound).
 fn max_paren_depth(s: &str) -> usize {
-    let (mut depth, mut max, mut quoted, mut prev) = (0usize, 0usize, false, '\0');
-    for c in s.chars() {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for c in s.bytes() {
         match c {
-            '\'' if prev != '\\' => quoted = !quoted,
-            '(' if !quoted && prev != '\\' => {
+            b'(' => {
                 depth += 1;
                 max = max.max(depth);
             }
-            ')' if !quoted && prev != '\\' => depth = depth.saturating_sub(1),
+            b')' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        prev = c;
     }
     max
 }
