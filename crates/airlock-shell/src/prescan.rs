@@ -71,8 +71,8 @@ pub fn check(command: &str, policy: &Policy) -> Result<(), Finding> {
     Ok(())
 }
 
-/// A run of 10+ digits right before `<` or `>`: an I/O number no shell accepts (and one the parser
-/// cannot represent).
+/// A run of 10+ digits right before `<` or `>` (an I/O number) or after `~` (a directory-stack index):
+/// numbers no shell accepts there, and ones the parser cannot represent.
 fn oversized_fd(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let mut run_start = None;
@@ -85,6 +85,17 @@ fn oversized_fd(s: &str) -> Option<usize> {
             if (c == &b'<' || c == &b'>') && i - start >= 10 {
                 return Some(start);
             }
+        }
+    }
+    // `~N`, `~+N`, `~-N`: a directory-stack index the parser reads as an integer.
+    let mut search = 0;
+    while let Some(rel) = s.get(search..).and_then(|t| t.find('~')) {
+        let at = search + rel;
+        search = at + 1;
+        let rest = s.get(at + 1..).unwrap_or("");
+        let rest = rest.strip_prefix(['+', '-']).unwrap_or(rest);
+        if rest.bytes().take_while(u8::is_ascii_digit).count() >= 10 {
+            return Some(at);
         }
     }
     None
@@ -191,5 +202,7 @@ mod tests {
         assert_eq!(oversized_fd("8777777777>|x"), Some(0));
         assert_eq!(oversized_fd("echo 2>&1"), None);
         assert_eq!(oversized_fd("echo 12345678901 > f"), None);
+        assert_eq!(oversized_fd("cd ~22222222222"), Some(3));
+        assert_eq!(oversized_fd("cd ~/x ~+1"), None);
     }
 }

@@ -144,7 +144,8 @@ fn fuzz_regressions() {
     // brush-parser 0.4 panicked on an I/O number that overflows i32.
     // It also looped without bound on a here-document delimiter made of a carriage return.
     // And it backtracked exponentially on unbalanced runs of `(`.
-    let cases: [&[u8]; 8] = [
+    let cases: [&[u8]; 9] = [
+        b"~22222222222222222222222222222222",
         b"<<%gk`;\x22\xef\xbf]\x22`\x83\xdekk<\x0a<='\x93\x9a((((((((((((((((((((((((((((\xf2((\x83(((((((\x0a(((((((((((((((((((\xf2((\x83(((((((\x0a",
         b"((\"+\"\xce(.\n((((((((((((((((((((( (()(\xce(\xce(.\n(( ()",
         b"8777777777>|\xba\xba+\n",
