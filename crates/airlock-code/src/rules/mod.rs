@@ -1,0 +1,99 @@
+//! The code rules. One file per rule: metadata, documentation, fixtures and
+//! check side by side. [`REGISTRY`] maps stable codes to rules.
+
+use crate::lang::Lang;
+use crate::unit::Unit;
+use airlock_protocol::{Category, Decision, Finding, Severity, Span};
+
+// mod crypto;
+// mod diff;
+// mod injection;
+mod jwt;
+// mod secrets;
+// mod supply;
+// mod text;
+// mod tls;
+pub(crate) mod util;
+// mod web;
+// mod workflow;
+
+/// A snippet of source in one language, for a rule's fixtures.
+#[derive(Debug, Clone, Copy)]
+pub struct Fixture {
+    pub lang: Lang,
+    pub code: &'static str,
+}
+
+/// Shorthand for fixture tables.
+pub const fn fx(lang: Lang, code: &'static str) -> Fixture {
+    Fixture { lang, code }
+}
+
+/// Everything a person needs to know about a code rule.
+pub struct CodeRuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    /// The verdict its findings carry unless the policy says otherwise.
+    pub decision: Decision,
+    /// Languages it reads; empty for every language.
+    pub langs: &'static [Lang],
+    pub summary: &'static str,
+    pub why: &'static str,
+    /// The vulnerable example and the safer alternative, for people.
+    pub example: &'static str,
+    pub instead: &'static str,
+    /// CWE references.
+    pub references: &'static [&'static str],
+    /// Sources the rule must flag.
+    pub flags: &'static [Fixture],
+    /// Sources the rule must not flag.
+    pub passes: &'static [Fixture],
+}
+
+pub struct CodeRule {
+    pub meta: &'static CodeRuleMeta,
+    pub check: fn(&Unit<'_>, &CodeRuleMeta, &mut Vec<Finding>),
+}
+
+impl CodeRuleMeta {
+    pub fn applies_to(&self, lang: Lang) -> bool {
+        self.langs.is_empty() || self.langs.contains(&lang)
+    }
+
+    /// A finding of this rule over `span` of the analysed text.
+    pub fn finding(&self, unit: &Unit<'_>, span: Span, message: String) -> Finding {
+        Finding {
+            code: self.code.to_string(),
+            category: self.category,
+            severity: self.severity,
+            decision: self.decision,
+            message,
+            span: Some(span),
+            snippet: Some(unit.snippet(span)),
+        }
+    }
+}
+
+macro_rules! registry {
+    ($($family:ident :: $rule:ident),* $(,)?) => {
+        /// Every code rule, in code order.
+        pub static REGISTRY: &[CodeRule] = &[
+            $(CodeRule { meta: &$family::$rule::META, check: $family::$rule::check },)*
+        ];
+    };
+}
+
+registry![
+    jwt::jwt001,
+    jwt::jwt002,
+    jwt::jwt003,
+    jwt::jwt004,
+    jwt::jwt005,
+];
+
+/// The rule with this code.
+pub fn rule(code: &str) -> Option<&'static CodeRule> {
+    REGISTRY.iter().find(|r| r.meta.code.eq_ignore_ascii_case(code))
+}

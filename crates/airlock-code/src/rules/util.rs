@@ -1,0 +1,123 @@
+//! Helpers shared by rules.
+
+use crate::rules::CodeRuleMeta;
+use crate::syntax::{Call, N};
+use crate::unit::Unit;
+use airlock_protocol::Finding;
+
+/// Emit a finding over `node`.
+pub fn emit(unit: &Unit<'_>, meta: &CodeRuleMeta, node: &N<'_>, message: String, out: &mut Vec<Finding>) {
+    out.push(meta.finding(unit, Unit::span_of(node), message));
+}
+
+/// The calls of a parsed unit (none for text-only languages).
+pub fn calls<'a, 't>(unit: &'a Unit<'t>) -> &'a [Call<'t>] {
+    match unit.facts() {
+        Some(f) => &f.calls,
+        None => &[],
+    }
+}
+
+/// How a JWT algorithm name verifies a signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlgKind {
+    Hmac,
+    Asymmetric,
+    None,
+}
+
+/// Classify a JWT algorithm given as text: `"HS256"`, `Algorithm::RS256`,
+/// `JWSAlgorithm.ES384`, `SignatureAlgorithm.NONE`, `jwt.SigningMethodHS256`.
+pub fn alg_kind(text: &str) -> Option<AlgKind> {
+    let t = text.trim().trim_matches(['"', '\'', '`']);
+    let last = t.rsplit(['.', ':']).next().unwrap_or(t);
+    let last = last.strip_prefix("SigningMethod").unwrap_or(last);
+    let up = last.to_ascii_uppercase();
+    let num = |p: &str| {
+        up.strip_prefix(p)
+            .is_some_and(|n| matches!(n, "256" | "384" | "512" | "256K"))
+    };
+    if num("HS") || up == "HMAC256" || up == "HMAC384" || up == "HMAC512" {
+        Some(AlgKind::Hmac)
+    } else if num("RS") || num("PS") || num("ES") || up == "EDDSA" || up == "ED25519" || up == "RSA" || up == "ECDSA" {
+        Some(AlgKind::Asymmetric)
+    } else if up == "NONE" {
+        Some(AlgKind::None)
+    } else {
+        None
+    }
+}
+
+/// The callee belongs to a JWT library (PyJWT, python-jose, authlib,
+/// jsonwebtoken, jose, golang-jwt, jjwt, java-jwt, Nimbus, Rust jsonwebtoken).
+pub fn jwt_callee(callee: &str) -> bool {
+    let c = callee.to_ascii_lowercase();
+    ["jwt", "jose", "jws", "jwk", "jsonwebtoken", "token"].iter().any(|w| c.contains(w))
+}
+
+/// Names that say the value protects something.
+pub fn security_word(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    [
+        "password", "passwd", "pwd", "secret", "token", "sign", "auth", "credential", "session",
+        "nonce", "salt", "otp", "apikey", "api_key", "private", "csrf", "reset", "verif", "hmac",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}
+
+/// The innermost function around a node.
+pub fn enclosing_function<'t>(node: &N<'t>) -> Option<N<'t>> {
+    node.ancestors().find(|a| {
+        matches!(
+            &*a.kind(),
+            "function_definition" | "function_declaration" | "method_declaration" | "function_item"
+                | "func_literal" | "arrow_function" | "function_expression" | "method_definition"
+        )
+    })
+}
+
+/// The name of the function around a node, or "".
+pub fn enclosing_function_name(node: &N<'_>) -> String {
+    enclosing_function(node)
+        .and_then(|f| f.field("name"))
+        .map(|n| n.text().to_string())
+        .unwrap_or_default()
+}
+
+/// The name a value is assigned or passed to, looking up a few parents
+/// (`token = random.random()` -> "token").
+pub fn assigned_name(node: &N<'_>) -> String {
+    for a in node.ancestors().take(4) {
+        match &*a.kind() {
+            "assignment" | "assignment_expression" | "augmented_assignment" => {
+                if let Some(l) = a.field("left") {
+                    return l.text().to_string();
+                }
+            }
+            "variable_declarator" | "keyword_argument" => {
+                if let Some(l) = a.field("name") {
+                    return l.text().to_string();
+                }
+            }
+            "let_declaration" => {
+                if let Some(l) = a.field("pattern") {
+                    return l.text().to_string();
+                }
+            }
+            "pair" => {
+                if let Some(l) = a.field("key") {
+                    return l.text().to_string();
+                }
+            }
+            "short_var_declaration" | "assignment_statement" => {
+                if let Some(l) = a.field("left") {
+                    return l.text().to_string();
+                }
+            }
+            "return_statement" => return enclosing_function_name(&a),
+            _ => {}
+        }
+    }
+    String::new()
+}

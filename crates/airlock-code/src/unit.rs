@@ -1,0 +1,77 @@
+//! One piece of source under analysis, and the walk that runs every rule on it.
+
+use crate::lang::Lang;
+use crate::rules::REGISTRY;
+use crate::syntax::{collect, Facts, N};
+use airlock_config::Policy;
+use airlock_protocol::{Finding, Span};
+use ast_grep_language::LanguageExt;
+
+/// What the rules see.
+pub struct Unit<'t> {
+    pub lang: Lang,
+    /// The file's path as the agent or person gave it, when known.
+    pub path: Option<&'t str>,
+    pub text: &'t str,
+    /// Parsed facts, for languages with a grammar.
+    pub facts: Option<Facts<'t>>,
+    /// Text the change removes (edits' old strings, patch `-` lines, a diff's
+    /// removed lines); empty when the whole file is new or unknown.
+    pub removed: &'t str,
+    pub policy: &'t Policy,
+}
+
+impl<'t> Unit<'t> {
+    /// The offending text, one line, shortened.
+    pub fn snippet(&self, span: Span) -> String {
+        let s = self.text.get(span.start..span.end.min(self.text.len())).unwrap_or("");
+        let line = s.lines().next().unwrap_or("").trim();
+        let mut out: String = line.chars().take(120).collect();
+        if line.chars().count() > 120 || s.lines().nth(1).is_some() {
+            out.push_str(" …");
+        }
+        out
+    }
+
+    /// The facts of a parsed file (empty for text-only languages).
+    pub fn facts(&self) -> Option<&Facts<'t>> {
+        self.facts.as_ref()
+    }
+
+    pub fn span_of(node: &N<'_>) -> Span {
+        let r = node.range();
+        Span::new(r.start, r.end)
+    }
+
+    /// File name (last path segment), lowercased.
+    pub fn file_name(&self) -> String {
+        self.path
+            .and_then(|p| p.rsplit(['/', '\\']).next())
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    }
+}
+
+/// Run every rule that applies to `lang` on `text`.
+pub fn run(text: &str, lang: Lang, path: Option<&str>, removed: &str, policy: &Policy) -> Vec<Finding> {
+    let grammar = lang.grammar();
+    let ast = grammar.map(|g| g.ast_grep(text));
+    let facts = ast.as_ref().map(|a| collect(a.root(), lang));
+    let unit = Unit {
+        lang,
+        path,
+        text,
+        facts,
+        removed,
+        policy,
+    };
+    let mut out = Vec::new();
+    for rule in REGISTRY {
+        if rule.meta.applies_to(lang) {
+            (rule.check)(&unit, rule.meta, &mut out);
+        }
+    }
+    out.sort_by_key(|f| (f.span.map(|s| s.start).unwrap_or(0), f.code.clone()));
+    out.dedup_by(|a, b| a.code == b.code && a.span == b.span);
+    out
+}
