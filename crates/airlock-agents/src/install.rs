@@ -283,13 +283,13 @@ fn edit_codex_toml(
     let mut out = ArrayOfTables::new();
     if !remove {
         let mut handler = Table::new();
-        handler["type"] = value("command");
-        handler["command"] = value(opts.command.as_str());
-        handler["timeout"] = value(HOOK_TIMEOUT_SECS as i64);
+        handler.insert("type", value("command"));
+        handler.insert("command", value(opts.command.as_str()));
+        handler.insert("timeout", value(HOOK_TIMEOUT_SECS as i64));
         let mut list = ArrayOfTables::new();
         list.push(handler);
         let mut group = Table::new();
-        group["hooks"] = Item::ArrayOfTables(list);
+        group.insert("hooks", Item::ArrayOfTables(list));
         out.push(group);
     }
     for g in kept.iter() {
@@ -314,7 +314,7 @@ fn edit_requirements(
     if remove {
         doc.remove("allow_managed_hooks_only");
     } else {
-        doc["allow_managed_hooks_only"] = toml_edit::value(true);
+        doc.insert("allow_managed_hooks_only", toml_edit::value(true));
     }
     Ok(doc.to_string())
 }

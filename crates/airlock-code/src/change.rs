@@ -67,7 +67,7 @@ pub fn from_edits(path: &str, edits: &[Edit], cwd: Option<&Path>) -> Change {
             // Claude Code writes a new file with an empty old string.
             if text.is_empty() {
                 text = e.new.clone();
-                ranges = vec![0..text.len()];
+                ranges = std::iter::once(0..text.len()).collect();
                 continue;
             }
             let mut c = fragment();

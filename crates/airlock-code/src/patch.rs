@@ -264,13 +264,9 @@ mod tests {
         let ops = parse(p).unwrap();
         assert_eq!(ops.len(), 3);
         assert_eq!(ops[1].target(), "c.py");
-        match &ops[1] {
-            FileOp::Update { hunks, .. } => {
-                assert_eq!(hunks[0].removed, ["    return 1"]);
-                assert_eq!(hunks[0].added, ["    return 2"]);
-            }
-            _ => panic!("not an update"),
-        }
+        let FileOp::Update { hunks, .. } = &ops[1] else { unreachable!("not an update") };
+        assert_eq!(hunks[0].removed, ["    return 1"]);
+        assert_eq!(hunks[0].added, ["    return 2"]);
     }
 
     #[test]

@@ -429,6 +429,8 @@ pub fn is_built_string(n: &N<'_>) -> bool {
 /// on commas.
 pub fn elements_text(n: &N<'_>) -> Vec<String> {
     match &*n.kind() {
+        // Go `[]string{"*"}`: the members sit in the literal's body.
+        "composite_literal" => n.field("body").map(|b| elements_text(&b)).unwrap_or_default(),
         "token_tree" => {
             let t = n.text();
             let inner = t.trim().trim_start_matches(['[', '(']).trim_end_matches([']', ')']);

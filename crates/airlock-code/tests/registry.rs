@@ -38,13 +38,13 @@ fn fixtures_behave() {
     for r in REGISTRY {
         let m = r.meta;
         for f in m.flags {
-            let got = airlock_code::analyze(f.code, f.lang, Some(path_for(m.code, f.lang)), &policy);
+            let got = airlock_code::analyze_with_removed(f.code, f.lang, Some(path_for(m.code, f.lang)), f.removed, &policy);
             if !got.iter().any(|x| x.code == m.code) {
                 failures.push(format!("{} should flag ({}): {}\n  got: {:?}", m.code, f.lang, f.code, got.iter().map(|x| &x.code).collect::<Vec<_>>()));
             }
         }
         for f in m.passes {
-            let got = airlock_code::analyze(f.code, f.lang, Some(path_for(m.code, f.lang)), &policy);
+            let got = airlock_code::analyze_with_removed(f.code, f.lang, Some(path_for(m.code, f.lang)), f.removed, &policy);
             if let Some(x) = got.iter().find(|x| x.code == m.code) {
                 failures.push(format!("{} should pass ({}): {}\n  got: {}", m.code, f.lang, f.code, x.message));
             }

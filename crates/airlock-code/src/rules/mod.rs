@@ -5,28 +5,35 @@ use crate::lang::Lang;
 use crate::unit::Unit;
 use airlock_protocol::{Category, Decision, Finding, Severity, Span};
 
-// mod crypto;
-// mod diff;
-// mod injection;
+mod crypto;
+mod diff;
+mod injection;
 mod jwt;
-// mod secrets;
-// mod supply;
-// mod text;
-// mod tls;
+mod secrets;
+mod supply;
+mod text;
+mod tls;
 pub(crate) mod util;
-// mod web;
-// mod workflow;
+mod web;
+mod workflow;
 
 /// A snippet of source in one language, for a rule's fixtures.
 #[derive(Debug, Clone, Copy)]
 pub struct Fixture {
     pub lang: Lang,
     pub code: &'static str,
+    /// Text the change removed, for rules about what a change takes away.
+    pub removed: &'static str,
 }
 
 /// Shorthand for fixture tables.
 pub const fn fx(lang: Lang, code: &'static str) -> Fixture {
-    Fixture { lang, code }
+    Fixture { lang, code, removed: "" }
+}
+
+/// A fixture that is a change: the text it removed, and the result.
+pub const fn fx_change(lang: Lang, removed: &'static str, code: &'static str) -> Fixture {
+    Fixture { lang, code, removed }
 }
 
 /// Everything a person needs to know about a code rule.
@@ -91,6 +98,30 @@ registry![
     jwt::jwt003,
     jwt::jwt004,
     jwt::jwt005,
+    tls::tls001,
+    injection::dsr001,
+    injection::cmd001,
+    injection::evl001,
+    injection::sql001,
+    crypto::cry001,
+    crypto::cry002,
+    crypto::cry003,
+    secrets::crd001,
+    secrets::crd002,
+    web::web001,
+    web::web002,
+    web::web003,
+    web::aut001,
+    text::uni001,
+    text::ign001,
+    workflow::gha001,
+    workflow::gha002,
+    workflow::gha003,
+    supply::pkg001,
+    supply::pkg002,
+    supply::pkg003,
+    diff::dif001,
+    diff::dif002,
 ];
 
 /// The rule with this code.

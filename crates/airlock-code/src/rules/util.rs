@@ -88,8 +88,13 @@ pub fn enclosing_function_name(node: &N<'_>) -> String {
 /// The name a value is assigned or passed to, looking up a few parents
 /// (`token = random.random()` -> "token").
 pub fn assigned_name(node: &N<'_>) -> String {
-    for a in node.ancestors().take(4) {
-        match &*a.kind() {
+    // Far enough for `Math.random().toString(36).slice(2)`; a block or body ends the search.
+    for a in node.ancestors().take(8) {
+        let kind = a.kind();
+        if kind.contains("block") || kind.ends_with("body") || kind == "expression_statement" || kind == "module" {
+            break;
+        }
+        match &*kind {
             "assignment" | "assignment_expression" | "augmented_assignment" => {
                 if let Some(l) = a.field("left") {
                     return l.text().to_string();

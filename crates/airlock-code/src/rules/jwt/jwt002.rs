@@ -56,10 +56,8 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
                 emit(unit, meta, &v, msg.into(), out);
             }
         }
-        if jwt_callee(&c.callee) || c.callee.starts_with("Algorithm.") {
-            if c.callee.ends_with("Algorithm.none") {
-                emit(unit, meta, &c.node, msg.into(), out);
-            }
+        if (jwt_callee(&c.callee) || c.callee.starts_with("Algorithm.")) && c.callee.ends_with("Algorithm.none") {
+            emit(unit, meta, &c.node, msg.into(), out);
         }
     }
     let Some(facts) = unit.facts() else { return };

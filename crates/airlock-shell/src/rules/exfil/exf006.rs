@@ -52,10 +52,10 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             .iter()
             .enumerate()
             .filter(|(i, t)| {
-                !t.starts_with('-')
-                    && !(matches!(base, "rlogin" | "rsh" | "rexec")
-                        && *i > 0
-                        && texts.get(i - 1).is_some_and(|p| matches!(*p, "-l" | "-p")))
+                let option_value = matches!(base, "rlogin" | "rsh" | "rexec")
+                    && *i > 0
+                    && texts.get(i - 1).is_some_and(|p| matches!(*p, "-l" | "-p"));
+                !(t.starts_with('-') || option_value)
             })
             .map(|(_, t)| t)
             .map(|t| {

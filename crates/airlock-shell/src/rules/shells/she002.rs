@@ -134,13 +134,8 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             ));
             continue;
         }
-        if (repl
-            && !operands
-            && !code_flag
-            && !matches!(base, "perl" | "php" | "sqlite3" | "gdb")
-            && !interactive_flag)
-            || (repl && interactive_flag && !code_flag)
-            || script
+        let reads_stdin = !(operands || code_flag || interactive_flag || matches!(base, "perl" | "php" | "sqlite3" | "gdb"));
+        if (repl && reads_stdin) || (repl && interactive_flag && !code_flag) || script
         {
             out.push(at_cmd(
                 a,

@@ -1,0 +1,3 @@
+//! Credentials written into source.
+pub mod crd001;
+pub mod crd002;

@@ -1,0 +1,2 @@
+//! Transport security switched off.
+pub mod tls001;
