@@ -166,3 +166,28 @@ fn install_uninstall_round_trip() {
             .contains("allow_managed_hooks_only = true")
     );
 }
+
+#[test]
+fn claude_code_write_with_planted_jwt_hole_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = "import jwt\n\ndef verify(token):\n    return jwt.decode(token, PUBLIC_KEY, algorithms=[\"RS256\", \"HS256\"])\n";
+    let file = dir.path().join("auth.py");
+    let (code, out, _) = run(
+        &["hook", "claude-code"],
+        &hook_input(dir.path(), "Write", json!({"file_path": file, "content": content})),
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny");
+    let reason = v["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap();
+    assert!(reason.contains("JWT001") && reason.contains("auth.py:4"), "{reason}");
+    // The safe twin passes silently.
+    let twin = content.replace(", \"HS256\"", "");
+    let (code, out, _) = run(
+        &["hook", "claude-code"],
+        &hook_input(dir.path(), "Write", json!({"file_path": file, "content": twin})),
+        dir.path(),
+    );
+    assert_eq!((code, out.trim()), (0, ""));
+}

@@ -21,8 +21,26 @@ pub static UNKNOWN_TOOL: airlock_shell::rules::RuleMeta = airlock_shell::rules::
     passes: &["Bash"],
 };
 
+/// A Codex patch airlock cannot read: what it would write is unknown.
+pub static MALFORMED_PATCH: airlock_shell::rules::RuleMeta = airlock_shell::rules::RuleMeta {
+    code: "PAT001",
+    name: "malformed-patch",
+    category: Category::Unparseable,
+    severity: Severity::Medium,
+    decision: Decision::Ask,
+    summary: "An `apply_patch` call whose `*** Begin Patch` text does not follow the format: no end marker, a hunk line \
+              without its `+`/`-`/space prefix, an unknown file operation. The policy's `unparseable` decision applies (at least ask).",
+    why: "A patch airlock cannot read could write anything; an applier more lenient than airlock's parser may still apply it.",
+    instead: "Resend the patch in the documented format.",
+    references: &["CWE-20"],
+    flags: &["*** Begin Patch\n*** Update File: a.py\n@@\nprint(1)\n*** End Patch"],
+    passes: &["*** Begin Patch\n*** Add File: a.py\n+print(1)\n*** End Patch"],
+};
+
 /// Every judge-level rule.
-pub static JUDGE_RULES: &[&airlock_shell::rules::RuleMeta] = &[&UNKNOWN_TOOL];
+pub static JUDGE_RULES: &[&airlock_shell::rules::RuleMeta] = &[&UNKNOWN_TOOL, &MALFORMED_PATCH];
+
+mod files;
 
 /// Where the call would run.
 #[derive(Debug, Clone, Default)]
@@ -94,12 +112,16 @@ impl Judge {
             ToolCall::WriteFile { path, .. }
             | ToolCall::EditFile { path, .. }
             | ToolCall::EditNotebook { path, .. } => {
-                Verdict::from_findings(self.policy.apply(write_findings(&[path.as_str()])))
+                let mut findings = write_findings(&[path.as_str()]);
+                findings.extend(files::code_findings(call, ctx, &self.policy));
+                Verdict::from_findings(self.policy.apply(findings))
             }
             ToolCall::ApplyPatch { patch } => {
                 let paths = patch_paths(patch);
                 let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-                Verdict::from_findings(self.policy.apply(write_findings(&refs)))
+                let mut findings = write_findings(&refs);
+                findings.extend(files::code_findings(call, ctx, &self.policy));
+                Verdict::from_findings(self.policy.apply(findings))
             }
             // Fetches are reads; code analysis of written content comes with the code layer.
             ToolCall::FetchUrl { .. } => Verdict::allow(),
