@@ -15,7 +15,9 @@
 #![forbid(unsafe_code)]
 
 pub mod change;
+pub mod file;
 pub mod lang;
+pub mod notebook;
 pub mod patch;
 pub mod rules;
 mod scripts;
@@ -26,6 +28,7 @@ use airlock_config::Policy;
 use airlock_protocol::{Finding, Span};
 
 pub use change::{analyze_change, Change};
+pub use file::{analyze_file, analyze_source, Located};
 pub use lang::Lang;
 pub use unit::Unit;
 

@@ -3,7 +3,7 @@
 
 use crate::{CallContext, MALFORMED_PATCH};
 use airlock_code::change::{self, Change};
-use airlock_code::{analyze_change, line_col, Lang};
+use airlock_code::{analyze_file, analyze_source, Lang, Located};
 use airlock_config::Policy;
 use airlock_protocol::{Decision, Finding, ToolCall};
 use std::path::Path;
@@ -19,7 +19,8 @@ pub fn code_findings(call: &ToolCall, ctx: &CallContext, policy: &Policy) -> Vec
                 return Vec::new();
             }
             let cell = change::from_write(path, source);
-            judge_change(&cell, Some(change::notebook_lang(path)), policy)
+            let found = analyze_source(&cell, change::notebook_lang(path), policy);
+            with_place(path, found)
         }
         ToolCall::ApplyPatch { patch } => match change::from_patch(patch, cwd) {
             Ok(changes) => changes.iter().flat_map(|c| judge_change(c, None, policy)).collect(),
@@ -42,11 +43,15 @@ fn judge_change(c: &Change, lang: Option<Lang>, policy: &Policy) -> Vec<Finding>
     let Some(lang) = lang.or_else(|| Lang::from_path(Path::new(&c.path))) else {
         return Vec::new();
     };
-    analyze_change(c, lang, policy)
+    with_place(&c.path, analyze_file(c, lang, policy))
+}
+
+fn with_place(path: &str, found: Vec<Located>) -> Vec<Finding> {
+    found
         .into_iter()
-        .map(|mut f| {
-            let line = f.span.map(|s| line_col(&c.text, s.start).0).unwrap_or(1);
-            f.message = format!("{}:{line}: {}", c.path, f.message);
+        .map(|l| {
+            let mut f = l.finding;
+            f.message = format!("{path}:{}: {}", l.line, f.message);
             f
         })
         .collect()

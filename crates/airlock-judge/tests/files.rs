@@ -102,3 +102,14 @@ fn notebook_cell_and_workflow() {
     let v = judge_in(dir.path(), ToolCall::WriteFile { path: ".github/workflows/ci.yml".into(), content: wf.into() });
     assert_eq!(v.decision, Decision::Deny, "{v:?}");
 }
+
+#[test]
+fn whole_notebook_write_is_judged_by_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let nb = "{\n \"cells\": [\n  {\n   \"cell_type\": \"code\",\n   \"source\": [\n    \"import requests\\n\",\n    \"requests.get(url, verify=False)\"\n   ]\n  }\n ],\n \"nbformat\": 4\n}\n";
+    let v = judge_in(dir.path(), ToolCall::WriteFile { path: "a.ipynb".into(), content: nb.into() });
+    assert_eq!(v.rule_codes(), ["TLS001"]);
+    assert!(v.reason().contains("a.ipynb:7"), "{}", v.reason());
+    let v = judge_in(dir.path(), ToolCall::WriteFile { path: "a.ipynb".into(), content: "{\"cells\": 1}".into() });
+    assert_eq!((v.decision, v.rule_codes()), (Decision::Ask, vec!["PAR003".to_string()]));
+}
