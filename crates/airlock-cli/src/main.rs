@@ -2,10 +2,12 @@
 
 #![forbid(unsafe_code)]
 
+mod catalog;
 mod check;
 mod hook;
 mod install;
 mod rules;
+mod scan;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -36,6 +38,9 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Show a rule's documentation.
     Explain(rules::ExplainArgs),
+    /// Scan files, a git diff or stdin for planted vulnerabilities: exit 0 clean, 1 findings
+    /// below --fail-level, 2 at or above it, 3 error.
+    Scan(scan::ScanArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +52,7 @@ fn main() -> ExitCode {
         Command::Uninstall(a) => install::run_uninstall(a),
         Command::Rules(a) => rules::run_rules(a),
         Command::Explain(a) => rules::run_explain(a),
+        Command::Scan(a) => scan::run(a),
     };
     match result {
         Ok(code) => code,

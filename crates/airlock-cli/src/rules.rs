@@ -1,6 +1,6 @@
 //! `airlock rules` and `airlock explain CODE`.
 
-use airlock_shell::rules::{render_doc, rule, REGISTRY};
+use crate::catalog;
 use clap::Args;
 use serde::Serialize;
 use std::process::ExitCode;
@@ -10,11 +10,14 @@ pub struct RulesArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Only the rules of one layer: shell, judge or code.
+    #[arg(long)]
+    pub layer: Option<String>,
 }
 
 #[derive(Args)]
 pub struct ExplainArgs {
-    /// A rule code, e.g. EXF001.
+    /// A rule code, e.g. EXF001 or JWT001.
     pub code: String,
 }
 
@@ -22,6 +25,7 @@ pub struct ExplainArgs {
 struct Row {
     code: &'static str,
     name: &'static str,
+    layer: &'static str,
     category: String,
     decision: String,
     severity: String,
@@ -30,11 +34,9 @@ struct Row {
 
 pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
     let policy = airlock_config::Policy::load(&crate::resolve_cwd(None))?;
-    let metas = REGISTRY
-        .iter()
-        .map(|r| r.meta)
-        .chain(airlock_judge::JUDGE_RULES.iter().copied());
-    let rows: Vec<Row> = metas
+    let rows: Vec<Row> = catalog::all()
+        .into_iter()
+        .filter(|m| a.layer.as_deref().is_none_or(|l| l.eq_ignore_ascii_case(m.layer)))
         .map(|m| {
             let level = policy.level_for(m.code, m.category.as_str());
             let decision = match level {
@@ -47,6 +49,7 @@ pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
             Row {
                 code: m.code,
                 name: m.name,
+                layer: m.layer,
                 category: m.category.to_string(),
                 decision,
                 severity: m.severity.to_string(),
@@ -57,15 +60,9 @@ pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
-        println!(
-            "{:<7} {:<36} {:<22} {:<14} severity",
-            "code", "name", "category", "default"
-        );
+        println!("{:<7} {:<36} {:<22} {:<14} severity", "code", "name", "category", "default");
         for r in &rows {
-            println!(
-                "{:<7} {:<36} {:<22} {:<14} {}",
-                r.code, r.name, r.category, r.decision, r.severity
-            );
+            println!("{:<7} {:<36} {:<22} {:<14} {}", r.code, r.name, r.category, r.decision, r.severity);
         }
         println!("\n{} rules. `airlock explain CODE` shows one.", rows.len());
     }
@@ -73,13 +70,9 @@ pub fn run_rules(a: RulesArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_explain(a: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let judge_rule = airlock_judge::JUDGE_RULES
-        .iter()
-        .find(|m| m.code.eq_ignore_ascii_case(&a.code))
-        .copied();
-    match rule(&a.code).map(|r| r.meta).or(judge_rule) {
-        Some(m) => {
-            print!("{}", render_doc(m));
+    match catalog::render(&a.code) {
+        Some(doc) => {
+            print!("{doc}");
             Ok(ExitCode::SUCCESS)
         }
         None => {

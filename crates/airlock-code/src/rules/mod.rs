@@ -128,3 +128,31 @@ registry![
 pub fn rule(code: &str) -> Option<&'static CodeRule> {
     REGISTRY.iter().find(|r| r.meta.code.eq_ignore_ascii_case(code))
 }
+
+/// A rule's documentation as Markdown (what `airlock explain` prints).
+pub fn render_doc(m: &CodeRuleMeta) -> String {
+    let langs = if m.langs.is_empty() {
+        "every file".to_string()
+    } else {
+        m.langs.iter().map(|l| l.name()).collect::<Vec<_>>().join(", ")
+    };
+    let mut s = format!("# {} {}\n\n", m.code, m.name);
+    s.push_str(&format!(
+        "Category: {} · default: {} · severity: {} · languages: {langs}\n\n",
+        m.category, m.decision, m.severity
+    ));
+    s.push_str(&format!("## What it catches\n{}\n\n## Why it is dangerous\n{}\n\n", m.summary, m.why));
+    s.push_str(&format!("## Example\n```\n{}\n```\n\n", m.example));
+    let block = |title: &str, list: &[Fixture]| {
+        let mut b = format!("## {title}\n");
+        for f in list.iter().take(4) {
+            b.push_str(&format!("```{}\n{}\n```\n", f.lang.name(), f.code.trim_end()));
+        }
+        b.push('\n');
+        b
+    };
+    s.push_str(&block("Flagged (fixtures)", m.flags));
+    s.push_str(&block("Not flagged (fixtures)", m.passes));
+    s.push_str(&format!("## Safer alternative\n{}\n\n## References\n{}\n", m.instead, m.references.join(", ")));
+    s
+}
