@@ -62,7 +62,8 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
             for (at, expr) in expressions(text) {
                 if tainted(expr) {
                     let start = offset + at;
-                    let span = Span::new(start, start + expr.len() + 6);
+                    let len = text.get(at..).and_then(|t| t.find("}}")).map_or(expr.len() + 6, |e| e + 2);
+                    let span = Span::new(start, start + len);
                     out.push(meta.finding(unit, span, format!("the script interpolates `${{{{ {expr} }}}}`, text an outsider controls: command injection")));
                 }
             }
