@@ -14,6 +14,7 @@ step "build" cargo build --release --workspace --locked
 step "cargo test" cargo test --release --workspace --locked
 step "detection (../shared/corpora)" python3 scripts/detection.py --gate
 step "code detection (../shared/corpora/code)" python3 scripts/code_detection.py --gate
+step "SARIF output against the 2.1.0 schema" python3 scripts/sarif_check.py
 if [ -x e2e/run.sh ]; then
   step "end-to-end with real agents" bash e2e/run.sh
 else
