@@ -46,6 +46,52 @@ def cwe_of(row):
     return "none"
 
 
+def lang(r):
+    return r["file"].split("/", 1)[0]
+
+
+def score(rows, starts):
+    """Line scoring. `starts` maps a file to its findings' (start line, code). Returns (stats, outcome)."""
+    finding_lines = collections.defaultdict(set)
+    for r in rows:
+        if r["expect"] == "finding":
+            finding_lines[r["file"]].add(r["line"])
+    stats = collections.defaultdict(collections.Counter)
+    outcome = []
+    for r in rows:
+        near = [(l, c) for (l, c) in starts.get(r["file"], []) if abs(l - r["line"]) <= 1]
+        if r["expect"] == "finding":
+            hit = bool(near)
+        else:
+            hit = any(not any(abs(l - fl) <= 1 for fl in finding_lines[r["file"]]) for (l, _) in near)
+        key = "found" if r["expect"] == "finding" else "false"
+        for group in (("lang", lang(r)), ("cwe", cwe_of(r)), ("all", "all")):
+            s = stats[group]
+            s[r["expect"]] += 1
+            s[key] += hit
+            if r["expect"] == "finding" and not r.get("todo"):
+                s["finding_nt"] += 1
+                s["found_nt"] += hit
+        outcome.append({"file": r["file"], "line": r["line"], "expect": r["expect"], "todo": r.get("todo", False),
+                        "flagged": hit, "codes": sorted({c for _, c in near})})
+    return stats, outcome
+
+
+def pct(n, d):
+    return f"{100 * n / d:5.1f}%" if d else "    -"
+
+
+def table(stats, kind, min_rows=0):
+    print(f"\n{kind:<12} {'finding':>7} {'recall':>7} {'(no todo)':>9} {'clean':>6} {'falsely flagged':>16}")
+    keys = sorted(k for k in stats if k[0] == kind)
+    keys.sort(key=lambda k: -(stats[k]["finding"] + stats[k]["clean"]))
+    for k in keys:
+        s = stats[k]
+        if s["finding"] + s["clean"] < min_rows:
+            continue
+        print(f"{k[1]:<12} {s['finding']:>7} {pct(s['found'], s['finding']):>7} {pct(s['found_nt'], s['finding_nt']):>9} {s['clean']:>6} {pct(s['false'], s['clean']):>16}")
+
+
 def scan(airlock, cwd, files):
     p = subprocess.run([airlock, "scan", "--no-ignore", "--format", "json", *files], cwd=cwd, capture_output=True)
     if p.returncode not in (0, 1, 2):
@@ -92,54 +138,18 @@ def main():
     starts = collections.defaultdict(list)
     for f in out["findings"]:
         starts[f["path"]].append((f["line"], f["code"]))
-    finding_lines = collections.defaultdict(set)
-    for r in rows:
-        if r["expect"] == "finding":
-            finding_lines[r["file"]].add(r["line"])
-
-    def lang(r):
-        return r["file"].split("/", 1)[0]
-
-    stats = collections.defaultdict(collections.Counter)
-    outcome = []
-    for r in rows:
-        near = [(l, c) for (l, c) in starts[r["file"]] if abs(l - r["line"]) <= 1]
-        if r["expect"] == "finding":
-            hit = bool(near)
-        else:
-            hit = any(not any(abs(l - fl) <= 1 for fl in finding_lines[r["file"]]) for (l, _) in near)
-        key = "found" if r["expect"] == "finding" else "false"
-        for group in (("lang", lang(r)), ("cwe", cwe_of(r)), ("all", "all")):
-            s = stats[group]
-            s[r["expect"]] += 1
-            s[key] += hit
-            if r["expect"] == "finding" and not r.get("todo"):
-                s["finding_nt"] += 1
-                s["found_nt"] += hit
-        outcome.append({"file": r["file"], "line": r["line"], "expect": r["expect"], "todo": r.get("todo", False), "flagged": hit, "codes": sorted({c for _, c in near})})
-        if a.misses and lang(r) == a.misses and r["expect"] == "finding" and not hit:
+    stats, outcome = score(rows, starts)
+    for o, r in zip(outcome, rows):
+        if a.misses and lang(r) == a.misses and r["expect"] == "finding" and not o["flagged"]:
             print(f"MISS {r['file']}:{r['line']} ({r['rule']}, {cwe_of(r)})")
-        if a.false and lang(r) == a.false and r["expect"] == "clean" and hit:
-            print(f"FALSE {r['file']}:{r['line']} ({r['rule']}) by {','.join(c for _, c in near)}")
+        if a.false and lang(r) == a.false and r["expect"] == "clean" and o["flagged"]:
+            print(f"FALSE {r['file']}:{r['line']} ({r['rule']}) by {','.join(o['codes'])}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(outcome, f)
 
-    def pct(n, d):
-        return f"{100 * n / d:5.1f}%" if d else "    -"
-
-    def table(kind, min_rows=0):
-        print(f"\n{kind:<12} {'finding':>7} {'recall':>7} {'(no todo)':>9} {'clean':>6} {'falsely flagged':>16}")
-        keys = sorted(k for k in stats if k[0] == kind)
-        keys.sort(key=lambda k: -(stats[k]["finding"] + stats[k]["clean"]))
-        for k in keys:
-            s = stats[k]
-            if s["finding"] + s["clean"] < min_rows:
-                continue
-            print(f"{k[1]:<12} {s['finding']:>7} {pct(s['found'], s['finding']):>7} {pct(s['found_nt'], s['finding_nt']):>9} {s['clean']:>6} {pct(s['false'], s['clean']):>16}")
-
-    table("lang")
-    table("cwe", min_rows=15)
+    table(stats, "lang")
+    table(stats, "cwe", min_rows=15)
     s = stats[("all", "all")]
     recall = s["found"] / s["finding"]
     false_rate = s["false"] / s["clean"]
