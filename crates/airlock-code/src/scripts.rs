@@ -36,15 +36,29 @@ pub(crate) fn shell_findings(text: &str, lang: Lang, policy: &Policy) -> Vec<Fin
         for mut f in airlock_shell::analyze(&c.command, &ctx) {
             // A script's parse error is an ask for the whole file only when it is
             // the file itself; embedded commands keep their offset.
-            if let Some(s) = f.span {
-                f.span = Some(Span::new(s.start + c.offset, s.end + c.offset));
-            } else {
-                f.span = Some(Span::new(c.offset, c.offset + c.command.len()));
-            }
+            let span = match f.span {
+                Some(s) => Span::new(s.start + c.offset, s.end + c.offset),
+                None => Span::new(c.offset, c.offset + c.command.len()),
+            };
+            // Embedded commands are unescaped or joined, so their offsets are approximate:
+            // keep the span inside the file and on character boundaries.
+            f.span = Some(snap(text, span));
             out.push(f);
         }
     }
     out
+}
+
+fn snap(text: &str, s: Span) -> Span {
+    let mut start = s.start.min(text.len());
+    let mut end = s.end.clamp(start, text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Span::new(start, end)
 }
 
 /// Every `RUN` instruction of a Dockerfile, continuation lines joined.
