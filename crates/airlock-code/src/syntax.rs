@@ -388,6 +388,8 @@ pub fn is_const(n: &N<'_>) -> bool {
             let kids: Vec<_> = n.children().filter(|c| c.is_named()).collect();
             !kids.is_empty() && kids.iter().all(is_const)
         }
+        // `()`, `[]`, `(1, "a")`: formatting with nothing dynamic.
+        "tuple" | "list" | "array" => n.children().filter(|c| c.is_named()).all(|c| is_const(&c)),
         _ => false,
     }
 }
@@ -404,7 +406,7 @@ pub fn is_built_string(n: &N<'_>) -> bool {
         "binary_expression" | "binary_operator" => {
             let op = n.field("operator").map(|o| o.text().to_string()).unwrap_or_default();
             let kids: Vec<_> = n.children().filter(|c| c.is_named()).collect();
-            let has_str = kids.iter().any(|c| str_lit(c).is_some() || is_built_string(c));
+            let has_str = kids.iter().any(|c| str_lit(c).is_some() || c.kind() == "concatenated_string" || is_built_string(c));
             let has_dyn = kids.iter().any(|c| !is_const(c));
             (op == "+" || op == "%" || op.is_empty()) && has_str && has_dyn
         }
@@ -417,7 +419,9 @@ pub fn is_built_string(n: &N<'_>) -> bool {
                 || head.ends_with("format!")
                 || head.starts_with("format!")
                 || head.ends_with(".formatted()");
-            formatting && !n.children().all(|c| !c.is_named() || is_const(&c))
+            // Only the arguments count: `"SELECT 1".format()` is a constant.
+            let args = n.field("arguments").or_else(|| n.children().find(|c| c.kind().contains("argument")));
+            formatting && args.is_some_and(|a| !a.children().all(|c| !c.is_named() || is_const(&c)))
         }
         "parenthesized_expression" => n.children().any(|c| c.is_named() && is_built_string(&c)),
         _ => false,

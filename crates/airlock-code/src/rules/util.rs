@@ -77,6 +77,42 @@ pub fn enclosing_function<'t>(node: &N<'t>) -> Option<N<'t>> {
     })
 }
 
+/// Byte range of the function around a node (`None` at module level): two
+/// nodes share a scope when this is equal.
+pub fn scope_of(node: &N<'_>) -> Option<std::ops::Range<usize>> {
+    enclosing_function(node).map(|f| f.range())
+}
+
+/// What a plain name holds at `node`: the value of its last assignment before
+/// `node` in the same function (`None` for other nodes, names reassigned by
+/// `+=`, and names not assigned there).
+pub fn assigned_value<'t>(unit: &Unit<'t>, node: &N<'_>) -> Option<N<'t>> {
+    if node.kind() != "identifier" {
+        return None;
+    }
+    let facts = unit.facts()?;
+    let name = node.text();
+    let scope = scope_of(node);
+    let at = node.range().start;
+    let last = facts
+        .settings
+        .iter()
+        .rfind(|s| s.target == name && s.node.range().end <= at && scope_of(&s.node) == scope)?;
+    (!is_augmented(&last.node)).then(|| last.value.clone())
+}
+
+/// A constant, or a plain name whose last assignment before `node` in the same
+/// function is a constant (`program = "echo"; spawn(program)`).
+pub fn is_const_here(unit: &Unit<'_>, node: &N<'_>) -> bool {
+    crate::syntax::is_const(node) || assigned_value(unit, node).is_some_and(|v| crate::syntax::is_const(&v))
+}
+
+/// Whether an assignment node adds to its target (`q += x`) rather than replacing it.
+pub fn is_augmented(node: &N<'_>) -> bool {
+    matches!(&*node.kind(), "augmented_assignment" | "augmented_assignment_expression" | "compound_assignment_expr")
+        || node.field("operator").is_some_and(|o| o.text() == "+=")
+}
+
 /// The name of the function around a node, or "".
 pub fn enclosing_function_name(node: &N<'_>) -> String {
     enclosing_function(node)

@@ -1,9 +1,9 @@
 //! CMD001: a shell command built from a value that is not a literal.
 
 use crate::lang::Lang::*;
-use crate::rules::util::{calls, emit};
+use crate::rules::util::{calls, emit, is_const_here};
 use crate::rules::{fx, CodeRuleMeta};
-use crate::syntax::{bool_lit, is_const, str_lit};
+use crate::syntax::{bool_lit, is_built_string, is_const, str_lit};
 use crate::unit::Unit;
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
@@ -25,6 +25,9 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     flags: &[
         fx(Python, "subprocess.run(f\"convert {name} out.png\", shell=True)\n"),
         fx(Python, "os.system(\"rm -rf \" + path)\n"),
+        fx(Python, "proc = await asyncio.create_subprocess_shell(cmd)\n"),
+        fx(Python, "os.spawnl(os.P_WAIT, \"/bin/bash\", \"-c\", cmd)\n"),
+        fx(Python, "t = BashOperator(task_id=\"x\", bash_command=f\"echo {msg}\")\n"),
         fx(JavaScript, "const { exec } = require('child_process'); exec(`git log ${branch}`);"),
         fx(Go, "package a\nfunc f(x string) { exec.Command(\"sh\", \"-c\", \"ls \"+x).Run() }\n"),
         fx(Java, "class A { void f(String x) throws Exception { Runtime.getRuntime().exec(\"ping \" + x); } }"),
@@ -46,16 +49,25 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let callee = c.callee.as_str();
         let n = c.name.as_str();
-        let first_dyn = c.first().is_some_and(|a| !is_const(a));
+        let first_dyn = c.first().is_some_and(|a| !is_const_here(unit, a));
         let hit = match unit.lang {
             Python => {
                 let always_shell = matches!(
                     callee,
                     "os.system" | "os.popen" | "os.popen2" | "os.popen3" | "commands.getoutput"
                         | "commands.getstatusoutput" | "subprocess.getoutput" | "subprocess.getstatusoutput"
-                ) || (callee == "system" || callee == "popen");
+                ) || (callee == "system" || callee == "popen")
+                    // asyncio's shell variants, a remote shell over SSH.
+                    || matches!(n, "create_subprocess_shell" | "subprocess_shell" | "exec_command");
                 let shell_true = c.args.iter().any(|a| a.name.as_deref() == Some("shell") && bool_lit(&a.value) == Some(true));
-                (always_shell || (shell_true && callee.starts_with("subprocess"))) && first_dyn
+                // os.spawnl(mode, "/bin/sh", "-c", cmd), os.execl("/bin/bash", "bash", "-c", cmd)
+                let shell_dash_c = (callee.starts_with("os.spawn") || callee.starts_with("os.exec"))
+                    && c.positional().any(|a| str_lit(a).is_some_and(|p| SHELLS.contains(&p.as_str())))
+                    && c.positional().any(|a| str_lit(a).as_deref() == Some("-c") || a.text().contains("\"-c\""))
+                    && c.positional().any(|a| !is_const(a) && !a.text().starts_with("os."));
+                // Airflow runs bash_command through bash.
+                let bash_operator = n == "BashOperator" && c.option("bash_command").is_some_and(|v| is_built_string(&v));
+                ((always_shell || (shell_true && callee.starts_with("subprocess"))) && first_dyn) || shell_dash_c || bash_operator
             }
             JavaScript | TypeScript | Tsx => {
                 let recv = callee.rsplit_once('.').map(|(r, _)| r.to_ascii_lowercase()).unwrap_or_default();

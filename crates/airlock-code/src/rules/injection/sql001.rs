@@ -1,12 +1,11 @@
 //! SQL001: SQL text built by string formatting.
 
 use crate::lang::Lang::*;
-use crate::rules::util::{calls, emit};
+use crate::rules::util::{calls, emit, is_augmented, scope_of};
 use crate::rules::{fx, CodeRuleMeta};
-use crate::syntax::{is_built_string, N};
+use crate::syntax::{is_built_string, is_const, Facts, N};
 use crate::unit::Unit;
 use airlock_protocol::{Category, Decision, Finding, Severity};
-use std::collections::HashSet;
 
 pub static META: CodeRuleMeta = CodeRuleMeta {
     code: "SQL001",
@@ -44,7 +43,8 @@ const QUERY_FUNCS: &[&str] = &[
     "prepareStatement", "prepareCall", "createQuery", "createNativeQuery", "createSQLQuery", "addBatch",
     "queryForList", "queryForObject", "queryForMap", "update", "batchUpdate", "$queryRawUnsafe",
     "$executeRawUnsafe", "sql_query", "query_row", "query_map", "execute_batch", "read_sql", "read_sql_query",
-    "Raw", "Select", "Where",
+    "Raw", "Select", "Where", "fetch", "fetchrow", "fetchval", "copy_from_query", "extra", "RawSQL",
+    "executeSql", "executeStatement", "nativeQuery",
 ];
 
 fn sqlish(text: &str) -> bool {
@@ -57,29 +57,60 @@ fn sqlish(text: &str) -> bool {
 
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let Some(facts) = unit.facts() else { return };
-    // Variables assigned SQL built from non-literals.
-    let built: HashSet<String> = facts
-        .settings
-        .iter()
-        .filter(|s| is_built_string(&s.value) && sqlish(&s.value.text()))
-        .map(|s| s.target.clone())
-        .collect();
     for c in calls(unit) {
         let n = c.name.as_str();
         if !(QUERY_FUNCS.contains(&n) || n == "text" && c.callee.contains("sql")) {
             continue;
         }
-        let Some(arg) = c.first() else { continue };
-        let direct = is_built_string(arg) && (sqlish(&arg.text()) || strongly_sql(n));
-        let via_var = is_name(arg) && built.contains(arg.text().as_ref());
-        if direct || via_var {
-            emit(unit, meta, &c.node, format!("`{}` runs SQL assembled from non-literal values", c.callee), out);
+        // Django `.extra(where=[...])` takes SQL fragments in lists.
+        let mut candidates: Vec<N<'_>> = c.first().into_iter().cloned().collect();
+        for key in ["where", "select", "tables", "order_by"] {
+            if let Some(v) = c.option(key) {
+                candidates.extend(v.children().filter(|e| e.is_named()));
+            }
+        }
+        for arg in &candidates {
+            let direct = is_built_string(arg) && (sqlish(&arg.text()) || strongly_sql(n) || n == "extra");
+            let via_var = is_name(arg) && built_before(facts, &arg.text(), &c.node, strongly_sql(n));
+            // Point at the assembled string itself: that is the line a reviewer must change.
+            let at = if direct { arg } else { &c.node };
+            if direct || via_var {
+                emit(unit, meta, at, format!("`{}` runs SQL assembled from non-literal values", c.callee), out);
+                break;
+            }
         }
     }
 }
 
+/// Whether variable `name`, as it stands at `call`, holds SQL assembled from
+/// non-literals: the assignments to it in the same function before the call,
+/// in order (`q = "SELECT ..." ; q += user` counts, a later constant resets it).
+fn built_before(facts: &Facts<'_>, name: &str, call: &N<'_>, query_only: bool) -> bool {
+    let scope = scope_of(call);
+    let at = call.range().start;
+    let (mut sql, mut built) = (false, false);
+    for s in facts.settings.iter().filter(|s| s.target == name && s.node.range().start < at) {
+        if scope_of(&s.node) != scope {
+            continue;
+        }
+        if is_augmented(&s.node) {
+            sql |= sqlish(&s.value.text());
+            built |= !is_const(&s.value);
+        } else {
+            sql = sqlish(&s.value.text());
+            built = is_built_string(&s.value);
+        }
+    }
+    (sql || query_only) && built
+}
+
 fn strongly_sql(n: &str) -> bool {
-    matches!(n, "execute" | "executemany" | "executeQuery" | "executeUpdate" | "prepareStatement" | "createNativeQuery" | "$queryRawUnsafe" | "$executeRawUnsafe")
+    matches!(
+        n,
+        "execute" | "executemany" | "executeQuery" | "executeUpdate" | "executeLargeUpdate" | "prepareStatement"
+            | "prepareCall" | "createNativeQuery" | "createQuery" | "createSQLQuery" | "$queryRawUnsafe"
+            | "$executeRawUnsafe" | "addBatch"
+    )
 }
 
 fn is_name(n: &N<'_>) -> bool {

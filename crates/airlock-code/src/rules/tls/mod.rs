@@ -1,2 +1,3 @@
 //! Transport security switched off.
+pub mod net001;
 pub mod tls001;

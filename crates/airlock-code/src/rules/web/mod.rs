@@ -4,3 +4,4 @@ pub mod aut001;
 pub mod web001;
 pub mod web002;
 pub mod web003;
+pub mod xss001;
