@@ -7,6 +7,7 @@ use airlock_protocol::{Category, Decision, Finding, Severity, Span};
 
 mod crypto;
 mod diff;
+mod host;
 mod injection;
 mod jwt;
 mod secrets;
@@ -98,8 +99,10 @@ registry![
     jwt::jwt003,
     jwt::jwt004,
     jwt::jwt005,
+    jwt::jwt006,
     tls::tls001,
     tls::net001,
+    tls::tls002,
     injection::dsr001,
     injection::cmd001,
     injection::cmd002,
@@ -108,6 +111,7 @@ registry![
     crypto::cry001,
     crypto::cry002,
     crypto::cry003,
+    crypto::cry004,
     secrets::crd001,
     secrets::crd002,
     web::web001,
@@ -123,6 +127,8 @@ registry![
     supply::pkg001,
     supply::pkg002,
     supply::pkg003,
+    host::dkr001,
+    host::prm001,
     diff::dif001,
     diff::dif002,
 ];

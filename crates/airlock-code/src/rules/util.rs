@@ -94,10 +94,14 @@ pub fn assigned_value<'t>(unit: &Unit<'t>, node: &N<'_>) -> Option<N<'t>> {
     let name = node.text();
     let scope = scope_of(node);
     let at = node.range().start;
+    let before = |s: &&crate::syntax::Setting<'t>| s.target == name && s.node.range().end <= at;
+    // The function's own assignment, else a module-level constant.
     let last = facts
         .settings
         .iter()
-        .rfind(|s| s.target == name && s.node.range().end <= at && scope_of(&s.node) == scope)?;
+        .filter(before)
+        .rfind(|s| scope_of(&s.node) == scope)
+        .or_else(|| facts.settings.iter().filter(before).rfind(|s| scope_of(&s.node).is_none()))?;
     (!is_augmented(&last.node)).then(|| last.value.clone())
 }
 

@@ -2,3 +2,4 @@
 pub mod cry001;
 pub mod cry002;
 pub mod cry003;
+pub mod cry004;

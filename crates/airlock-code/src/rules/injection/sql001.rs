@@ -44,7 +44,7 @@ const QUERY_FUNCS: &[&str] = &[
     "queryForList", "queryForObject", "queryForMap", "update", "batchUpdate", "$queryRawUnsafe",
     "$executeRawUnsafe", "sql_query", "query_row", "query_map", "execute_batch", "read_sql", "read_sql_query",
     "Raw", "Select", "Where", "fetch", "fetchrow", "fetchval", "copy_from_query", "extra", "RawSQL",
-    "executeSql", "executeStatement", "nativeQuery",
+    "executeSql", "executeStatement", "nativeQuery", "PreparedStatementCreatorFactory",
 ];
 
 fn sqlish(text: &str) -> bool {
@@ -109,7 +109,7 @@ fn strongly_sql(n: &str) -> bool {
         n,
         "execute" | "executemany" | "executeQuery" | "executeUpdate" | "executeLargeUpdate" | "prepareStatement"
             | "prepareCall" | "createNativeQuery" | "createQuery" | "createSQLQuery" | "$queryRawUnsafe"
-            | "$executeRawUnsafe" | "addBatch"
+            | "$executeRawUnsafe" | "addBatch" | "PreparedStatementCreatorFactory"
     )
 }
 

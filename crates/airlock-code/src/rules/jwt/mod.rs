@@ -5,6 +5,7 @@ pub mod jwt002;
 pub mod jwt003;
 pub mod jwt004;
 pub mod jwt005;
+pub mod jwt006;
 
 use crate::rules::util::{alg_kind, calls, AlgKind};
 use crate::syntax::{elements_text, N};
