@@ -36,11 +36,9 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for line in unit.text.split_inclusive('\n') {
         let code = line.split(" #").next().unwrap_or(line);
         let trimmed = code.trim_start();
-        if !trimmed.starts_with('#') {
-            if code.contains("docker.sock") {
-                let start = at + (code.len() - trimmed.len());
-                out.push(meta.finding(unit, Span::new(start, at + code.trim_end().len()), "mounts the Docker socket: the container can take over the host".into()));
-            }
+        if !trimmed.starts_with('#') && code.contains("docker.sock") {
+            let start = at + (code.len() - trimmed.len());
+            out.push(meta.finding(unit, Span::new(start, at + code.trim_end().len()), "mounts the Docker socket: the container can take over the host".into()));
         }
         at += line.len();
     }
