@@ -67,3 +67,16 @@ fn path_for(code: &str, lang: airlock_code::Lang) -> &'static str {
         _ => "src/file",
     }
 }
+
+#[test]
+fn docs_rules_md_lists_every_code_rule() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    for r in REGISTRY {
+        assert!(
+            doc.contains(&format!("## {} {}", r.meta.code, r.meta.name)),
+            "docs/rules.md lacks {} (run scripts/gen_rule_docs.sh)",
+            r.meta.code
+        );
+    }
+}

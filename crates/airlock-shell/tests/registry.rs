@@ -117,7 +117,7 @@ fn docs_rules_md_lists_every_rule() {
     for r in REGISTRY {
         assert!(
             doc.contains(&format!("## {} {}", r.meta.code, r.meta.name)),
-            "docs/rules.md lacks {} (regenerate it from `airlock explain`)",
+            "docs/rules.md lacks {} (run scripts/gen_rule_docs.sh)",
             r.meta.code
         );
     }
