@@ -1,7 +1,7 @@
 //! DSR001: deserialization that can run code.
 
 use crate::lang::Lang::*;
-use crate::rules::util::{calls, emit};
+use crate::rules::util::{assigned_value, calls, emit};
 use crate::rules::{fx, CodeRuleMeta};
 use crate::syntax::is_const;
 use crate::unit::Unit;
@@ -31,6 +31,7 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(JavaScript, "const serialize = require('node-serialize'); serialize.unserialize(req.cookies.profile);"),
     ],
     passes: &[
+        fx(Python, "from ruamel.yaml import YAML\n\ndef f(p):\n    yaml = YAML(typ=\"safe\")\n    return yaml.load(p)\n"),
         fx(Python, "cfg = yaml.safe_load(open(path))\n"),
         fx(Python, "cfg = yaml.load(text, Loader=yaml.SafeLoader)\n"),
         fx(Python, "data = json.loads(request.data)\n"),
@@ -71,7 +72,15 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
                 bad.then(|| format!("`{callee}` can run functions embedded in the data"))
             }
         };
-        if let Some(msg) = why {
+        // ruamel's `YAML().load` is safe by default. Literal input is still flagged: in code a model
+        // writes, the literal can be the payload (`yaml.unsafe_load("!!python/object/new:os.system ...")`).
+        let ruamel = root == "yaml"
+            && c.node
+                .field("function")
+                .and_then(|f| f.field("object"))
+                .and_then(|o| assigned_value(unit, &o))
+                .is_some_and(|v| v.text().starts_with("YAML("));
+        if let Some(msg) = why.filter(|_| !ruamel) {
             emit(unit, meta, &c.node, msg, out);
         }
     }
