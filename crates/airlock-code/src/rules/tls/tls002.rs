@@ -46,22 +46,22 @@ const TOKENS: &[&str] = &[
 
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let comments = unit.lang.line_comment();
-    let mut at = 0;
-    for line in unit.text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        if !comments.iter().any(|c| trimmed.starts_with(c)) && !trimmed.starts_with('*') {
-            for t in TOKENS {
-                for (i, _) in line.match_indices(t) {
-                    let end = i + t.len();
-                    let next = line.get(end..).and_then(|r| r.chars().next());
-                    if next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
-                        continue;
-                    }
-                    let name = t.trim_matches(['"', '\'']);
-                    out.push(meta.finding(unit, Span::new(at + i, at + end), format!("allows the obsolete protocol version `{name}`")));
-                }
+    let text = unit.text;
+    // One pass per token over the whole text (most files contain none of them).
+    for t in TOKENS {
+        for (i, _) in text.match_indices(t) {
+            let end = i + t.len();
+            let next = text.get(end..).and_then(|r| r.chars().next());
+            if next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
             }
+            let line_start = text.get(..i).and_then(|b| b.rfind('\n')).map_or(0, |p| p + 1);
+            let before = text.get(line_start..i).unwrap_or("").trim_start();
+            if comments.iter().any(|c| before.starts_with(c)) || before.starts_with('*') {
+                continue;
+            }
+            let name = t.trim_matches(['"', '\'']);
+            out.push(meta.finding(unit, Span::new(i, end), format!("allows the obsolete protocol version `{name}`")));
         }
-        at += line.len();
     }
 }
