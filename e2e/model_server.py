@@ -46,7 +46,12 @@ def anthropic(handler, body):
     msg_id = "msg_" + uuid.uuid4().hex[:12]
     start = {"type": "message_start", "message": {"id": msg_id, "type": "message", "role": "assistant", "model": body.get("model", "m"),
              "content": [], "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 1}}}
-    if "Bash" in tools and not has_tool_result_anthropic(body):
+    if ARGS.write_path and "Write" in tools and not has_tool_result_anthropic(body):
+        # The model writes a file instead of running a command.
+        call = {"type": "tool_use", "id": "toolu_" + uuid.uuid4().hex[:12], "name": "Write", "input": {}}
+        with open(ARGS.write_content_file) as f:
+            args = json.dumps({"file_path": ARGS.write_path, "content": f.read()})
+    elif "Bash" in tools and not has_tool_result_anthropic(body):
         call = {"type": "tool_use", "id": "toolu_" + uuid.uuid4().hex[:12], "name": "Bash", "input": {}}
         args = json.dumps({"command": ARGS.command, "description": "Run the test suite"})
         events = [("message_start", start),
@@ -190,6 +195,8 @@ def main():
     ap.add_argument("--command", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--listen-log", required=True)
+    ap.add_argument("--write-path", default="", help="answer with a Write of this absolute path (Anthropic clients)")
+    ap.add_argument("--write-content-file", default="", help="the content of that Write")
     ARGS = ap.parse_args()
     socketserver.ThreadingTCPServer.allow_reuse_address = True
     tel = socketserver.ThreadingTCPServer(("127.0.0.1", ARGS.listen_port), Telemetry)
