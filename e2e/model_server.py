@@ -46,14 +46,16 @@ def anthropic(handler, body):
     msg_id = "msg_" + uuid.uuid4().hex[:12]
     start = {"type": "message_start", "message": {"id": msg_id, "type": "message", "role": "assistant", "model": body.get("model", "m"),
              "content": [], "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 1}}}
-    if ARGS.write_path and "Write" in tools and not has_tool_result_anthropic(body):
-        # The model writes a file instead of running a command.
-        call = {"type": "tool_use", "id": "toolu_" + uuid.uuid4().hex[:12], "name": "Write", "input": {}}
-        with open(ARGS.write_content_file) as f:
-            args = json.dumps({"file_path": ARGS.write_path, "content": f.read()})
-    elif "Bash" in tools and not has_tool_result_anthropic(body):
-        call = {"type": "tool_use", "id": "toolu_" + uuid.uuid4().hex[:12], "name": "Bash", "input": {}}
-        args = json.dumps({"command": ARGS.command, "description": "Run the test suite"})
+    # The model writes a file (with --write-path) or runs the command, once; then it says it is done.
+    want_write = ARGS.write_path and "Write" in tools
+    if (want_write or "Bash" in tools) and not has_tool_result_anthropic(body):
+        if want_write:
+            call = {"type": "tool_use", "id": "toolu_" + uuid.uuid4().hex[:12], "name": "Write", "input": {}}
+            with open(ARGS.write_content_file) as f:
+                args = json.dumps({"file_path": ARGS.write_path, "content": f.read()})
+        else:
+            call = {"type": "tool_use", "id": "toolu_" + uuid.uuid4().hex[:12], "name": "Bash", "input": {}}
+            args = json.dumps({"command": ARGS.command, "description": "Run the test suite"})
         events = [("message_start", start),
                   ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": call}),
                   ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": args}}),
