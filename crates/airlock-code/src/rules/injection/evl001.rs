@@ -22,6 +22,7 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
               dispatch on a fixed table of allowed operations.",
     references: &["CWE-95", "CWE-94"],
     flags: &[
+        fx(Java, "class A { void f(String script) { GroovyShell shell = new GroovyShell(); shell.evaluate(script); } }"),
         fx(Python, "result = eval(request.args[\"expr\"])\n"),
         fx(Python, "exec(code_from_user)\n"),
         fx(JavaScript, "const fn = new Function('a', body); eval(req.query.x);"),
@@ -29,6 +30,7 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(Java, "class A { Object f(String s) throws Exception { return engine.eval(s); } }"),
     ],
     passes: &[
+        fx(Java, "class A { void f(GroovyShell shell) { shell.evaluate(\"1 + 1\"); } }"),
         fx(Python, "value = ast.literal_eval(text)\nresult = eval(\"1 + 2\")\n"),
         fx(JavaScript, "setTimeout(() => update(id), 100); const v = JSON.parse(body);"),
         fx(Java, "class A { Object f() throws Exception { return engine.eval(\"1 + 2\"); } }"),
@@ -41,7 +43,14 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
         let first_dyn = c.first().is_some_and(|a| !is_const(a));
         let hit = match unit.lang {
             Python => matches!(callee, "eval" | "exec" | "builtins.eval" | "builtins.exec") && first_dyn,
-            Java => c.name == "eval" && callee.to_ascii_lowercase().contains("engine") && first_dyn,
+            Java => {
+                (c.name == "eval" && callee.to_ascii_lowercase().contains("engine") && first_dyn)
+                    // Groovy scripts run with the JVM's full rights.
+                    || (matches!(c.name.as_str(), "evaluate" | "parse" | "run" | "parseClass")
+                        && (callee.contains("GroovyShell") || callee.contains("GroovyClassLoader")
+                            || unit.text.contains("new GroovyShell(") || unit.text.contains("new GroovyClassLoader("))
+                        && first_dyn)
+            }
             _ => {
                 (matches!(callee, "eval" | "window.eval" | "globalThis.eval") && first_dyn)
                     || (matches!(callee, "new Function" | "Function") && c.positional().any(|a| !is_const(a)))

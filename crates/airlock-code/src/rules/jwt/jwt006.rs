@@ -27,6 +27,7 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(Python, "token = jwt.encode({\"sub\": uid}, \"changeme\", algorithm=\"HS256\")\n"),
         fx(Python, "SECRET = \"s3cr3t-value\"\n\ndef mint(uid):\n    return jwt.encode({\"sub\": uid}, SECRET, algorithm=\"HS256\")\n"),
         fx(JavaScript, "const token = jwt.sign({ id: user.id }, 'hardcoded-secret');"),
+        fx(JavaScript, "const jsonwt = require('jsonwebtoken');\nfunction f(p) {\n  const secret = 'shhhhh';\n  return jsonwt.sign(p, secret);\n}\n"),
         fx(Java, "class A { Object a = Algorithm.HMAC256(\"secret\"); }"),
         fx(Go, "package a\nfunc f(t *jwt.Token) (string, error) { return t.SignedString([]byte(\"secret\")) }\n"),
     ],
@@ -58,7 +59,7 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let callee = c.callee.as_str();
         let key = match c.name.as_str() {
-            "encode" | "decode" | "sign" | "verify" if jwt_callee(callee) => {
+            "encode" | "decode" | "sign" | "verify" if jwt_callee(callee) || unit.text.contains("jsonwebtoken") => {
                 c.option("key").or_else(|| c.option("secret")).or_else(|| c.positional().nth(1).cloned())
             }
             "HMAC256" | "HMAC384" | "HMAC512" if callee.starts_with("Algorithm") => c.first().cloned(),
