@@ -28,9 +28,10 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(JavaScript, "const token = jwt.sign(payload, 'my-secret-key');"),
         fx(Go, "package a\nvar c = Config{APIKey: \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\"}\n"),
         fx(Java, "class A { private static final String SECRET_KEY = \"0123456789abcdef\"; }"),
-        fx(Text, "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"),
+        fx(Text, "aws_access_key_id = AKIA2E0A8F3B244C9986\n"),
     ],
     passes: &[
+        fx(Text, "aws_access_key_id = AKIAIOSFODNN7EXAMPLE  # the documentation's placeholder\n"),
         fx(Python, "DB_PASSWORD = os.environ[\"DB_PASSWORD\"]\n"),
         fx(Python, "password = \"\"\nPASSWORD_FIELD = \"password\"\n"),
         fx(JavaScript, "const token = jwt.sign(payload, process.env.JWT_SECRET);"),
@@ -76,7 +77,10 @@ pub(crate) fn known_format(s: &str) -> Option<&'static str> {
     for (i, _) in s.char_indices() {
         let rest = &s[i..];
         if rest.starts_with("AKIA") || rest.starts_with("ASIA") {
-            if run(i + 4, |c| c.is_ascii_uppercase() || c.is_ascii_digit()) >= 16 {
+            let n = run(i + 4, |c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            // AWS's documentation placeholder (AKIAIOSFODNN7EXAMPLE) is not a key.
+            let example = s.get(i..i + 4 + n).is_some_and(|k| k.ends_with("EXAMPLE"));
+            if n >= 16 && !example {
                 return Some("an AWS access key id");
             }
         } else if rest.starts_with("ghp_") || rest.starts_with("gho_") || rest.starts_with("ghs_") || rest.starts_with("github_pat_") {
