@@ -23,6 +23,7 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
               `db.Query(\"... WHERE id = $1\", id)`, `PreparedStatement.setString`.",
     references: &["CWE-89"],
     flags: &[
+        fx(Java, "class A { void f(Query q, String v) { q.setFilter(\"id == \" + v); } }"),
         fx(Python, "cur.execute(f\"SELECT * FROM users WHERE name = '{name}'\")\n"),
         fx(Python, "q = \"DELETE FROM t WHERE id = %s\" % ident\ncursor.execute(q)\n"),
         fx(JavaScript, "db.query(`SELECT * FROM users WHERE id = ${req.params.id}`);"),
@@ -30,6 +31,7 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(Java, "class A { void f(String n) throws Exception { stmt.executeQuery(\"SELECT * FROM users WHERE name = '\" + n + \"'\"); } }"),
     ],
     passes: &[
+        fx(Java, "class A { void f(Query q) { q.setFilter(\"id == idParam\"); q.declareParameters(\"String idParam\"); } }"),
         fx(Python, "cur.execute(\"SELECT * FROM users WHERE name = %s\", (name,))\n"),
         fx(JavaScript, "db.query('SELECT * FROM users WHERE id = $1', [req.params.id]);"),
         fx(Go, "package a\nfunc f(id string) { db.Query(\"SELECT * FROM users WHERE id = $1\", id) }\n"),
@@ -44,7 +46,7 @@ const QUERY_FUNCS: &[&str] = &[
     "queryForList", "queryForObject", "queryForMap", "update", "batchUpdate", "$queryRawUnsafe",
     "$executeRawUnsafe", "sql_query", "query_row", "query_map", "execute_batch", "read_sql", "read_sql_query",
     "Raw", "Select", "Where", "fetch", "fetchrow", "fetchval", "copy_from_query", "extra", "RawSQL",
-    "executeSql", "executeStatement", "nativeQuery", "PreparedStatementCreatorFactory",
+    "executeSql", "executeStatement", "nativeQuery", "PreparedStatementCreatorFactory", "newQuery", "setFilter",
 ];
 
 fn sqlish(text: &str) -> bool {
@@ -109,7 +111,7 @@ fn strongly_sql(n: &str) -> bool {
         n,
         "execute" | "executemany" | "executeQuery" | "executeUpdate" | "executeLargeUpdate" | "prepareStatement"
             | "prepareCall" | "createNativeQuery" | "createQuery" | "createSQLQuery" | "$queryRawUnsafe"
-            | "$executeRawUnsafe" | "addBatch" | "PreparedStatementCreatorFactory"
+            | "$executeRawUnsafe" | "addBatch" | "PreparedStatementCreatorFactory" | "newQuery" | "setFilter"
     )
 }
 
