@@ -35,14 +35,18 @@ where
 {
     match judge_input(agent, input, judge) {
         Ok(verdict) => render(agent, verdict.decision, &verdict.reason()),
-        Err(e) => {
-            let reason = format!("airlock deny: {e}");
-            let mut a = render(agent, Decision::Deny, &reason);
-            a.stderr = reason;
-            a.exit_code = 2;
-            a
-        }
+        Err(e) => refuse(agent, &e),
     }
+}
+
+/// A deny for a call that could not be judged (unreadable input, analysis out of time), with the
+/// reason on stderr too and exit status 2.
+pub fn refuse(agent: Agent, why: &str) -> HookAnswer {
+    let reason = format!("airlock deny: {why}");
+    let mut a = render(agent, Decision::Deny, &reason);
+    a.stderr = reason;
+    a.exit_code = 2;
+    a
 }
 
 fn judge_input<F>(agent: Agent, input: &[u8], judge: F) -> Result<Verdict, String>
@@ -112,6 +116,16 @@ mod tests {
             span: None,
             snippet: None,
         }])
+    }
+
+    #[test]
+    fn refusal_carries_its_own_reason_for_every_agent() {
+        for agent in [Agent::ClaudeCode, Agent::Codex, Agent::Gemini, Agent::OpenCode] {
+            let a = refuse(agent, "analysis did not finish within 2000 ms");
+            assert_eq!(a.exit_code, 2);
+            assert!(a.stdout.contains("did not finish") && a.stdout.contains("deny"), "{agent:?}: {}", a.stdout);
+            assert_eq!(a.stderr, "airlock deny: analysis did not finish within 2000 ms");
+        }
     }
 
     fn input(tool: &str, tool_input: Value) -> Vec<u8> {

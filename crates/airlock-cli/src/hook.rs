@@ -1,6 +1,6 @@
 //! `airlock hook claude-code|codex|gemini`: answer an agent's pre-tool-use hook.
 
-use airlock_agents::{answer, Agent, MAX_HOOK_INPUT};
+use airlock_agents::{answer, refuse, Agent, MAX_HOOK_INPUT};
 use airlock_config::Policy;
 use airlock_judge::{CallContext, Judge};
 use clap::Args;
@@ -22,8 +22,11 @@ pub fn run(a: HookArgs) -> anyhow::Result<ExitCode> {
         .lock()
         .take(MAX_HOOK_INPUT as u64 + 1)
         .read_to_end(&mut input);
+    // File writes are parsed as code: a few MB take longer than a command line, so the budget
+    // grows by a second per MiB of input (a 4 MiB write gets 6 s; Claude Code's hook timeout is 30 s).
+    let budget = crate::WATCHDOG + std::time::Duration::from_secs((input.len() >> 20) as u64);
     let reply = match read {
-        Ok(_) => crate::watchdog(move || {
+        Ok(_) => crate::watchdog_for(budget, move || {
             answer(agent, &input, |call, cwd| {
                 let cwd = cwd
                     .map(PathBuf::from)
@@ -36,17 +39,8 @@ pub fn run(a: HookArgs) -> anyhow::Result<ExitCode> {
                 .map_err(|_| "internal error while judging the tool call".to_string())
             })
         })
-        .unwrap_or_else(|| {
-            answer(agent, b"", |_, _| {
-                Err(format!(
-                    "analysis did not finish within {} ms",
-                    crate::WATCHDOG.as_millis()
-                ))
-            })
-        }),
-        Err(e) => answer(agent, b"", |_, _| {
-            Err(format!("cannot read hook input: {e}"))
-        }),
+        .unwrap_or_else(|| refuse(agent, &format!("analysis did not finish within {} ms", budget.as_millis()))),
+        Err(e) => refuse(agent, &format!("cannot read hook input: {e}")),
     };
     let mut out = std::io::stdout().lock();
     out.write_all(reply.stdout.as_bytes())?;

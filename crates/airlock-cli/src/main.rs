@@ -69,6 +69,11 @@ pub(crate) const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(
 /// Run `f` on a worker thread; `None` if it does not finish within [`WATCHDOG`]. The caller then answers
 /// fail-closed and exits, which also ends the runaway thread: a parser bug cannot hang an agent.
 pub(crate) fn watchdog<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    watchdog_for(WATCHDOG, f)
+}
+
+/// [`watchdog`] with another time budget.
+pub(crate) fn watchdog_for<T: Send + 'static>(budget: std::time::Duration, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("airlock-analysis".into())
@@ -76,7 +81,7 @@ pub(crate) fn watchdog<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static
             let _ = tx.send(f());
         })
         .ok()?;
-    rx.recv_timeout(WATCHDOG).ok()
+    rx.recv_timeout(budget).ok()
 }
 
 /// The directory the policy is discovered from.
