@@ -65,7 +65,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("edit_one_line_of_1000");
     let text = source(Lang::Python, 1000);
     let mid = text.len() / 2;
-    let change = Change { path: "app.py".into(), text: text.clone(), changed: Some(std::iter::once(mid..mid + 10).collect()), removed: "x = 1\n".into(), note: None };
+    let change = Change { path: "app.py".into(), text: text.clone(), changed: Some(std::iter::once(mid..mid + 10).collect()), removed: "x = 1\n".into() };
     g.bench_function("python", |b| b.iter(|| analyze_change(black_box(&change), Lang::Python, &policy)));
     g.finish();
 }

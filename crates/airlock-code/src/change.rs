@@ -21,8 +21,6 @@ pub struct Change {
     pub changed: Option<Vec<Range<usize>>>,
     /// Text the change removed.
     pub removed: String,
-    /// Why the change was judged on its own text rather than on the file.
-    pub note: Option<String>,
 }
 
 fn resolve(path: &str, cwd: Option<&Path>) -> PathBuf {
@@ -40,7 +38,6 @@ pub fn from_write(path: &str, content: &str) -> Change {
         text: content.to_string(),
         changed: None,
         removed: String::new(),
-        note: None,
     }
 }
 
@@ -53,13 +50,11 @@ pub fn from_edits(path: &str, edits: &[Edit], cwd: Option<&Path>) -> Change {
         text: edits.iter().map(|e| format!("{}\n", e.new)).collect(),
         changed: None,
         removed: removed.clone(),
-        note: None,
     };
     let disk = std::fs::read_to_string(resolve(path, cwd));
     let Ok(mut text) = disk else {
-        let mut c = fragment();
-        c.note = Some("the file could not be read; the new text was judged on its own".into());
-        return c;
+        // The file could not be read: the new text is judged on its own.
+        return fragment();
     };
     let mut ranges: Vec<Range<usize>> = Vec::new();
     for e in edits {
@@ -70,15 +65,13 @@ pub fn from_edits(path: &str, edits: &[Edit], cwd: Option<&Path>) -> Change {
                 ranges = std::iter::once(0..text.len()).collect();
                 continue;
             }
-            let mut c = fragment();
-            c.note = Some("an edit with an empty old string on a non-empty file".into());
-            return c;
+            // An empty old string on a non-empty file: judge the new text on its own.
+            return fragment();
         }
         let hits: Vec<usize> = text.match_indices(e.old.as_str()).map(|(i, _)| i).collect();
         if hits.is_empty() {
-            let mut c = fragment();
-            c.note = Some("an old string is not in the file; the new text was judged on its own".into());
-            return c;
+            // An old string is not in the file: judge the new text on its own.
+            return fragment();
         }
         let chosen: Vec<usize> = if e.replace_all { hits } else { hits.into_iter().take(1).collect() };
         for at in chosen.into_iter().rev() {
@@ -99,7 +92,6 @@ pub fn from_edits(path: &str, edits: &[Edit], cwd: Option<&Path>) -> Change {
         text,
         changed: Some(ranges),
         removed,
-        note: None,
     }
 }
 
@@ -132,7 +124,6 @@ pub fn from_patch(text: &str, cwd: Option<&Path>) -> Result<Vec<Change>, Error> 
                         text,
                         changed: Some(ranges),
                         removed,
-                    note: None,
                     }),
                     None => out.push(Change {
                         path: target.to_string(),
@@ -142,8 +133,8 @@ pub fn from_patch(text: &str, cwd: Option<&Path>) -> Result<Vec<Change>, Error> 
                             .map(|l| format!("{l}\n"))
                             .collect(),
                         changed: None,
+                        // The hunks do not apply to the file on disk: judge them on their own.
                         removed,
-                        note: Some("the hunks do not apply to the file on disk; they were judged on their own".into()),
                     }),
                 }
             }

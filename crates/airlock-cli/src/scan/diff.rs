@@ -62,7 +62,7 @@ pub fn changes(cwd: &Path, rev: &str, paths: &[PathBuf]) -> anyhow::Result<Vec<(
         };
         let changed = if d.new_file { None } else { Some(byte_ranges(&text, &d.added)) };
         let shown = pathdiff(&full, cwd);
-        out.push((Change { path: shown, text, changed, removed: d.removed, note: None }, lang));
+        out.push((Change { path: shown, text, changed, removed: d.removed }, lang));
     }
     Ok(out)
 }

@@ -156,8 +156,8 @@ fn walk(paths: &[PathBuf], no_ignore: bool) -> (Vec<(PathBuf, Lang)>, Vec<String
             .filter_entry(move |e| {
                 let name = e.file_name().to_string_lossy();
                 let hidden_dir = name.starts_with('.') && name != "." && name != ".." && name != ".github";
-                no_ignore || !(e.depth() > 0 && hidden_dir && e.file_type().is_some_and(|t| t.is_dir()))
-                    && name != ".git"
+                // .git is never source, even with --no-ignore.
+                name != ".git" && (no_ignore || !(e.depth() > 0 && hidden_dir && e.file_type().is_some_and(|t| t.is_dir())))
             })
             .build();
         for entry in walker {
