@@ -46,6 +46,8 @@ pub struct ConfigFile {
     pub network: NetworkSection,
     #[serde(default)]
     pub git: GitSection,
+    #[serde(default)]
+    pub gateway: crate::gateway::GatewaySection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -10,9 +10,11 @@
 
 mod error;
 mod file;
+mod gateway;
 mod policy;
 
 pub use error::ConfigError;
+pub use gateway::{GatewaySection, ProviderEntry};
 pub use file::{ConfigFile, GitSection, NetworkSection, PolicySection, RuleLevel};
 pub use policy::{parse_file, Layers, Policy};
 

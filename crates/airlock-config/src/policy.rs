@@ -107,6 +107,8 @@ pub struct Policy {
     floors: BTreeMap<String, RuleLevel>,
     /// Files that contributed, for `airlock rules` and error messages.
     pub sources: Vec<PathBuf>,
+    /// The gateway's settings (user, then project, then managed: the managed file's fields win).
+    pub gateway: crate::GatewaySection,
 }
 
 impl Default for Policy {
@@ -126,6 +128,7 @@ impl Default for Policy {
             levels: BTreeMap::new(),
             floors: BTreeMap::new(),
             sources: Vec::new(),
+            gateway: crate::GatewaySection::default(),
         }
     }
 }
@@ -141,12 +144,14 @@ impl Policy {
         for (path, file) in [&layers.user, &layers.project].into_iter().flatten() {
             p.sources.push(path.clone());
             apply_loosenable(&mut p, path, file);
+            p.gateway.overlay(&file.gateway);
             for (k, v) in &file.rules {
                 p.levels.insert(normalize_key(k), *v);
             }
         }
         if let Some((path, file)) = &layers.managed {
             p.sources.push(path.clone());
+            p.gateway.overlay(&file.gateway);
             // Scalars: the stricter of the managed value and what the others said.
             if let Some(d) = file.policy.unknown_tools {
                 p.unknown_tools = p.unknown_tools.max(d);

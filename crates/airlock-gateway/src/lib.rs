@@ -5,9 +5,16 @@
 
 #![forbid(unsafe_code)]
 
+mod error;
 pub mod filter;
 pub mod judge;
+pub mod providers;
+// pub mod proxy; (enabled once the Responses and Gemini judges land)
+pub mod route;
+// pub mod serve;
+pub mod shape;
 pub mod sse;
 
 pub use filter::{CallRecord, FilterCtx, Limits, StreamFilter};
 pub use judge::{AskAction, BlockMode, CallInput, CallJudge, Judgement, PolicyJudge, RawCall};
+pub use error::GatewayError;
