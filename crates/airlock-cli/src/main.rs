@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod audit;
 mod catalog;
 mod check;
 mod hook;
@@ -38,6 +39,8 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Show a rule's documentation.
     Explain(rules::ExplainArgs),
+    /// Read and check the audit database: tail, show ID, verify (exit 0 intact, 2 tampered, 3 error).
+    Audit(audit::AuditArgs),
     /// Scan files, a git diff or stdin for planted vulnerabilities: exit 0 clean, 1 findings
     /// below --fail-level, 2 at or above it, 3 error.
     Scan(scan::ScanArgs),
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Uninstall(a) => install::run_uninstall(a),
         Command::Rules(a) => rules::run_rules(a),
         Command::Explain(a) => rules::run_explain(a),
+        Command::Audit(a) => audit::run(a),
         Command::Scan(a) => scan::run(a),
     };
     match result {
