@@ -9,9 +9,9 @@ mod error;
 pub mod filter;
 pub mod judge;
 pub mod providers;
-// pub mod proxy; (enabled once the Responses and Gemini judges land)
+pub mod proxy;
 pub mod route;
-// pub mod serve;
+pub mod serve;
 pub mod shape;
 pub mod sse;
 
