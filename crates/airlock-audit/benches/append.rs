@@ -31,7 +31,7 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let template = record();
 
-    // The hot path: the time stamp, the counters and the channel send, with the writer committing in
+    // The hot path: the clock read, the counter and the channel send, with the writer committing in
     // the background. The queue is flushed between samples (untimed) so it never grows without bound.
     let handle = AuditWriter::spawn(AuditStore::open(&dir.path().join("record.db")).unwrap());
     let mut g = c.benchmark_group("audit");
@@ -47,6 +47,21 @@ fn bench(c: &mut Criterion) {
             handle.flush().unwrap();
             elapsed
         });
+    });
+    // The floor: a bare std channel send of the same record to a thread that drops it.
+    g.bench_function("baseline: bare channel send", |b| {
+        let (tx, rx) = std::sync::mpsc::channel::<Record>();
+        let t = std::thread::spawn(move || while rx.recv().is_ok() {});
+        b.iter_custom(|iters| {
+            let records: Vec<Record> = (0..iters).map(|_| template.clone()).collect();
+            let start = Instant::now();
+            for r in records {
+                tx.send(r).unwrap();
+            }
+            start.elapsed()
+        });
+        drop(tx);
+        t.join().unwrap();
     });
     handle.shutdown().unwrap();
 

@@ -4,9 +4,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The current time as RFC 3339 UTC with milliseconds, e.g. `2026-11-29T08:00:42.123Z`.
 pub fn now_rfc3339() -> String {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    format_system_time(SystemTime::now())
+}
+
+/// An instant as RFC 3339 UTC with milliseconds (the epoch for an instant before it).
+pub(crate) fn format_system_time(t: SystemTime) -> String {
+    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     format_millis(i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
 }
 

@@ -13,12 +13,13 @@
 //! [`AuditHandle::shutdown`] gives up after a few more tries and reports how many records were never
 //! written.
 
-use crate::{now_rfc3339, AuditError, AuditStore, Record};
+use crate::time::format_system_time;
+use crate::{AuditError, AuditStore, Record};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The most records committed in one transaction.
 pub const MAX_BATCH: usize = 4096;
@@ -36,8 +37,11 @@ type Joiner = Arc<Mutex<Option<JoinHandle<Result<u64, AuditError>>>>>;
 /// A failed flush: how many records are still uncommitted, and why.
 type FlushReply = Result<(), (u64, String)>;
 
+// A record travels inline (no allocation per message on the hot path), with the instant to stamp it
+// with when its time is empty: formatting waits for the writer thread.
+#[allow(clippy::large_enum_variant)]
 enum Msg {
-    Record(Box<Record>),
+    Record(Record, Option<SystemTime>),
     Flush(SyncSender<FlushReply>),
     Shutdown,
 }
@@ -114,7 +118,9 @@ impl AuditWriter {
     }
 }
 
-/// A cheap, clonable handle to the writer thread; share it across every stream.
+/// A cheap, clonable handle to the writer thread; share it across every stream. `record` never blocks
+/// and is fine inside async code; `flush` and `shutdown` wait for the disk, so async code calls them
+/// through `spawn_blocking` (or at the very end, outside the runtime).
 #[derive(Clone, Debug)]
 pub struct AuditHandle {
     tx: Sender<Msg>,
@@ -126,12 +132,10 @@ impl AuditHandle {
     /// Queue a record for the writer and return at once (no disk I/O, no waiting). An empty `time` is
     /// stamped now, when the event happens rather than when it is committed. After
     /// [`AuditHandle::shutdown`] the record is refused: logged and counted in [`WriterStats::refused`].
-    pub fn record(&self, mut r: Record) {
-        if r.time.is_empty() {
-            r.time = now_rfc3339();
-        }
+    pub fn record(&self, r: Record) {
+        let now = r.time.is_empty().then(SystemTime::now);
         self.counters.sent.fetch_add(1, Ordering::Relaxed);
-        if self.tx.send(Msg::Record(Box::new(r))).is_err() {
+        if self.tx.send(Msg::Record(r, now)).is_err() {
             self.counters.refused.fetch_add(1, Ordering::Relaxed);
             tracing::error!("audit writer stopped; a record was refused");
         }
@@ -219,7 +223,7 @@ impl Worker {
         }
         // Anything that raced in after the last drain is refused (counted), not silently dropped.
         while let Ok(msg) = self.rx.try_recv() {
-            if let Msg::Record(_) = msg {
+            if let Msg::Record(..) = msg {
                 self.counters.refused.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -278,7 +282,12 @@ impl Worker {
 
     fn take(&mut self, msg: Msg) {
         match msg {
-            Msg::Record(r) => self.pending.push(*r),
+            Msg::Record(mut r, now) => {
+                if let Some(now) = now {
+                    r.time = format_system_time(now);
+                }
+                self.pending.push(r);
+            }
             Msg::Flush(reply) => self.waiters.push(reply),
             Msg::Shutdown => self.stopping = true,
         }

@@ -59,6 +59,32 @@ fn eight_threads_of_a_thousand_lose_nothing() {
 }
 
 #[test]
+fn a_thousand_concurrent_producers_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let handle = AuditWriter::spawn(AuditStore::open(&path).unwrap());
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(1000));
+    let threads: Vec<_> = (0..1000)
+        .map(|t| {
+            let (h, barrier) = (handle.clone(), barrier.clone());
+            std::thread::Builder::new()
+                .stack_size(64 * 1024)
+                .spawn(move || {
+                    barrier.wait();
+                    for i in 0..5 {
+                        h.record(record(t, i));
+                    }
+                })
+                .unwrap()
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    assert_eq!(handle.shutdown().unwrap(), 5000);
+    let report = AuditStore::open_existing(&path).unwrap().verify().unwrap();
+    assert!(report.ok() && report.rows == 5000, "{report:?}");
+}
+
+#[test]
 fn flush_waits_for_the_commit() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.db");
@@ -84,12 +110,19 @@ fn flush_waits_for_the_commit() {
 
 #[test]
 fn record_stamps_the_time_and_keeps_a_given_one() {
-    let handle = AuditWriter::spawn(AuditStore::open_in_memory().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let handle = AuditWriter::spawn(AuditStore::open(&path).unwrap());
+    let before = airlock_audit::now_rfc3339();
     handle.record(record(0, 0));
     let mut given = record(0, 1);
     given.time = "2026-01-01T00:00:00.000Z".into();
     handle.record(given);
     assert_eq!(handle.shutdown().unwrap(), 2);
+    let store = AuditStore::open_existing(&path).unwrap();
+    let stamped = store.get(1).unwrap().unwrap().record.time;
+    assert!(stamped >= before && stamped <= airlock_audit::now_rfc3339(), "{stamped}");
+    assert_eq!(store.get(2).unwrap().unwrap().record.time, "2026-01-01T00:00:00.000Z");
 }
 
 #[test]
