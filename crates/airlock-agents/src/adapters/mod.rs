@@ -142,6 +142,11 @@ pub fn normalize(agent: Agent, tool: &str, input: &Value) -> Result<ToolCall, Ag
             req_str(t, input, &["cmd", "command"])?.to_string(),
             owned(opt_str(t, input, &["workdir"])?),
         ),
+        // The shell tool of Codex models whose `shell_type` is `shell_command`: one command line.
+        "shell_command" => codex::shell_call(
+            req_str(t, input, &["command"])?.to_string(),
+            owned(opt_str(t, input, &["workdir"])?),
+        ),
         "local_shell" | "container.exec" => codex_shell(t, input)?,
         "shell" if agent == Agent::Codex => codex_shell(t, input)?,
         "apply_patch" => codex::apply_patch(t, input)?,
