@@ -20,5 +20,10 @@ if [ -x e2e/run.sh ]; then
 else
   echo "=== end-to-end: SKIP: e2e/run.sh not present"
 fi
+if [ -x e2e/gateway/run.sh ]; then
+  step "end-to-end: the gateway with real clients" bash e2e/gateway/run.sh
+else
+  echo "=== end-to-end gateway: SKIP: e2e/gateway/run.sh not present"
+fi
 echo "suite: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
