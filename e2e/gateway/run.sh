@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 ANTHROPIC_SDK_VERSION=2.14.0
 OPENAI_SDK_VERSION=3.57.0
 venv=.e2e-cache/gateway-venv
+export PYTHONDONTWRITEBYTECODE=1  # the tests import each other and e2e/driver.py: no __pycache__ in the tree
 airlock=${AIRLOCK_BIN:-target/release/airlock}
 only=()
 if [ "${1:-}" = "--only" ]; then only=(--only "$2"); fi
