@@ -2,7 +2,7 @@
 //!
 //! None of these creates a database: a missing file is an error naming the path (exit 3).
 
-use airlock_audit::{AuditStore, Entry, VerifyReport};
+use airlock_audit::{AuditError, AuditStore, Entry, VerifyReport};
 use clap::{Args, Subcommand};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -48,7 +48,10 @@ pub enum AuditCommand {
 
 pub fn run(a: AuditArgs) -> anyhow::Result<ExitCode> {
     let path = a.db.unwrap_or_else(AuditStore::default_path);
-    let store = AuditStore::open_existing(&path)?;
+    let store = AuditStore::open_existing(&path).map_err(|e| match e {
+        AuditError::Missing(_) | AuditError::NotAnAuditDb(_) => anyhow::Error::from(e),
+        other => anyhow::Error::from(other).context(format!("cannot read {}", path.display())),
+    })?;
     let mut out = String::new();
     let code = match a.command {
         AuditCommand::Tail { n, json } => {

@@ -120,4 +120,11 @@ fn missing_database_is_an_error_naming_it_and_is_not_created() {
         assert!(err.contains("no audit database at") && err.contains(path.to_str().unwrap()), "{err}");
     }
     assert!(!path.exists() && !path.parent().unwrap().exists());
+
+    // A file that is not a database is an error naming it too.
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, "not sqlite at all, just text that is long enough to have a header").unwrap();
+    let (code, _, err) = airlock(&["audit", "--db", junk.to_str().unwrap(), "verify"], None);
+    assert_eq!(code, 3);
+    assert!(err.contains(junk.to_str().unwrap()), "{err}");
 }
