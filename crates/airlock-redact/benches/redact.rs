@@ -123,8 +123,8 @@ fn conversation(target: usize, secrets: usize) -> Value {
     let mut messages = Vec::new();
     let mut size = 0;
     let mut turn = 0usize;
-    // Tool results are ~2.5 KB; a 1 MB body has a few hundred of them.
-    let every = (target / 2600).checked_div(secrets).map_or(usize::MAX, |e| e.max(1));
+    // Tool results are ~2.5 KB: a 1 MB body has ~400, so 50 secrets fit in the first 300.
+    let every = (target / 3000).checked_div(secrets).map_or(usize::MAX, |e| e.max(1));
     let mut placed = 0;
     while size < target {
         let id = format!("toolu_{}", rng.b64(24).replace(['+', '/'], "x"));
@@ -181,7 +181,9 @@ fn bench(c: &mut Criterion) {
     for (name, doc) in [("clean", &clean), ("50-secrets", &dirty)] {
         let text = doc.to_string();
         let (_, found) = r.redact_str(&text);
-        eprintln!("{name}: {} bytes, {} redactions", text.len(), found.len());
+        let planted = POSITIVES.iter().filter(|p| text.contains(&serde_json::to_string(p.secret).unwrap_or_default().trim_matches('"').to_string())).count();
+        let in_json = r.redact_json(&mut doc.clone()).total;
+        eprintln!("{name}: {} bytes, {} redactions as text, {in_json} as JSON; {planted} distinct fixture secrets present", text.len(), found.len());
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.bench_function(format!("redact_str/{name}"), |b| b.iter(|| r.redact_str(black_box(&text)).1.len()));
         g.bench_function(format!("redact_json/{name}"), |b| {

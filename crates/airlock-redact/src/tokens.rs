@@ -10,35 +10,43 @@ use std::sync::LazyLock;
 pub(crate) const PRIO: u8 = 3;
 
 /// One shape. `(?-u:\b)` keeps the DFA on non-ASCII text; group 1, when present,
-/// is the part to redact.
+/// is the part to redact. A shape that must start a word says so with `word: true`
+/// (checked by [`starts_word`], which also accepts a word right after a `\n` escape).
 struct Shape {
     kind: &'static str,
     re: &'static str,
+    word: bool,
     check: fn(&str, Option<u8>) -> bool,
 }
 
+/// A shape that starts a word.
 const fn s(kind: &'static str, re: &'static str, check: fn(&str, Option<u8>) -> bool) -> Shape {
-    Shape { kind, re, check }
+    Shape { kind, re, word: true, check }
+}
+
+/// A shape that may stand anywhere (it starts with its own context).
+const fn anywhere(kind: &'static str, re: &'static str, check: fn(&str, Option<u8>) -> bool) -> Shape {
+    Shape { kind, re, word: false, check }
 }
 
 /// Order matters where prefixes are shared: at one position the first shape wins.
 static SHAPES: &[Shape] = &[
-    s("aws-access-key-id", r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?-u:\b)", aws),
-    s("github-token", r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?-u:\b)", any),
-    s("gitlab-token", r"(?-u:\b)gl(?:pat|dt|rt|ptt|cbt|oas)-[A-Za-z0-9_-]{20,64}", has_digit_after_dash),
-    s("slack-webhook", r"https://hooks\.slack\.com/((?:services|workflows|triggers)/[A-Za-z0-9_/+-]{20,})", any),
-    s("slack-token", r"(?-u:\b)xox[abposr]-[A-Za-z0-9-]{10,250}", has_digit_after_dash),
-    s("stripe-key", r"(?-u:\b)[sr]k_live_[A-Za-z0-9]{20,247}(?-u:\b)", any),
-    s("google-api-key", r"(?-u:\b)AIza[A-Za-z0-9_-]{35}", ends_token),
-    s("anthropic-key", r"(?-u:\b)sk-ant-[a-z]{3,10}[0-9]{2}-[A-Za-z0-9_-]{20,}", any),
-    s("openai-key", r"(?-u:\b)sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}", openai),
-    s("huggingface-token", r"(?-u:\b)hf_[A-Za-z0-9]{30,}(?-u:\b)", mixed_case),
-    s("npm-token", r"(?-u:\b)npm_[A-Za-z0-9]{36}(?-u:\b)", any),
-    s("pypi-token", r"(?-u:\b)pypi-AgEI[A-Za-z0-9_-]{50,}", any),
-    s("twilio-key", r"(?-u:\b)SK[0-9a-fA-F]{32}(?-u:\b)", twilio),
-    s("sendgrid-key", r"(?-u:\b)SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}", ends_token),
-    s("jwt", r"(?-u:\b)eyJ[A-Za-z0-9_-]{10,}\.ey[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*", jwt),
-    s("azure-storage-key", r"(?:AccountKey|SharedAccessKey)=([A-Za-z0-9+/]{40,}={0,2})", any),
+    s("aws-access-key-id", r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?-u:\b)", aws),
+    s("github-token", r"(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?-u:\b)", any),
+    s("gitlab-token", r"gl(?:pat|dt|rt|ptt|cbt|oas)-[A-Za-z0-9_-]{20,64}", has_digit_after_dash),
+    anywhere("slack-webhook", r"https://hooks\.slack\.com/((?:services|workflows|triggers)/[A-Za-z0-9_/+-]{20,})", any),
+    s("slack-token", r"xox[abposr]-[A-Za-z0-9-]{10,250}", has_digit_after_dash),
+    s("stripe-key", r"[sr]k_live_[A-Za-z0-9]{20,247}(?-u:\b)", any),
+    s("google-api-key", r"AIza[A-Za-z0-9_-]{35}", ends_token),
+    s("anthropic-key", r"sk-ant-[a-z]{3,10}[0-9]{2}-[A-Za-z0-9_-]{20,}", any),
+    s("openai-key", r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}", openai),
+    s("huggingface-token", r"hf_[A-Za-z0-9]{30,}(?-u:\b)", mixed_case),
+    s("npm-token", r"npm_[A-Za-z0-9]{36}(?-u:\b)", any),
+    s("pypi-token", r"pypi-AgEI[A-Za-z0-9_-]{50,}", any),
+    s("twilio-key", r"SK[0-9a-fA-F]{32}(?-u:\b)", twilio),
+    s("sendgrid-key", r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}", ends_token),
+    s("jwt", r"eyJ[A-Za-z0-9_-]{10,}\.ey[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*", jwt),
+    anywhere("azure-storage-key", r"(?:AccountKey|SharedAccessKey)=([A-Za-z0-9+/]{40,}={0,2})", any),
 ];
 
 /// The compiled shapes; `None` only if a built-in pattern failed to compile
@@ -61,7 +69,7 @@ pub(crate) fn find(text: &str, enabled: &dyn Fn(&str) -> bool, out: &mut Vec<Can
     for caps in re.captures_iter(text) {
         let (Some(pid), Some(m)) = (caps.pattern(), caps.get_match()) else { continue };
         let Some(shape) = SHAPES.get(pid.as_usize()) else { continue };
-        if !enabled(shape.kind) {
+        if !enabled(shape.kind) || (shape.word && !starts_word(b, m.start())) {
             continue;
         }
         let Some(matched) = text.get(m.start()..m.end()) else { continue };
@@ -70,6 +78,21 @@ pub(crate) fn find(text: &str, enabled: &dyn Fn(&str) -> bool, out: &mut Vec<Can
         }
         let span = caps.get_group(1).unwrap_or(m.span());
         out.push(Cand { start: span.start, end: span.end, kind: shape.kind, prio: PRIO });
+    }
+}
+
+/// Nothing word-like stands right before `at`, or only the letter of a `\n`, `\r`,
+/// `\t` escape (a token on a new line of JSON-encoded text).
+fn starts_word(b: &[u8], at: usize) -> bool {
+    let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    match at.checked_sub(1).and_then(|p| b.get(p)) {
+        None => true,
+        Some(c) if !word(c) => true,
+        Some(b'n' | b'r' | b't') => {
+            let slashes = b.get(..at - 1).unwrap_or_default().iter().rev().take_while(|c| **c == b'\\').count();
+            slashes % 2 == 1
+        }
+        Some(_) => false,
     }
 }
 
@@ -138,6 +161,20 @@ mod tests {
         for s in SHAPES {
             assert!(crate::kinds::kind(s.kind).is_some(), "{} is in the kinds table", s.kind);
         }
+    }
+
+    #[test]
+    fn tokens_start_words_or_escaped_lines() {
+        let kinds = |t: &str| {
+            let mut v = Vec::new();
+            find(t, &|_| true, &mut v);
+            v.len()
+        };
+        let key = "AKIA2E0A8F3B244C9986";
+        assert_eq!(kinds(&format!("x {key}")), 1);
+        assert_eq!(kinds(&format!("x\\n{key}")), 1);
+        assert_eq!(kinds(&format!("x\\\\n{key}")), 0);
+        assert_eq!(kinds(&format!("xn{key}")), 0);
     }
 
     #[test]

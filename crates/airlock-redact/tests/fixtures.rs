@@ -152,3 +152,18 @@ fn output_is_valid_json_when_input_is() {
         assert!(!out.contains(p.secret) || p.secret.contains('\\') || p.secret.contains('\n'), "{out}");
     }
 }
+
+#[test]
+fn positives_inside_json_encoded_text() {
+    // A tool result holding a JSON document: the secret sits after `\n` escapes,
+    // its quotes are `\"`. Still found, once, and nothing of it is left.
+    let r = Redactor::default();
+    for p in POSITIVES {
+        let encoded = serde_json::to_string(p.text).unwrap_or_default();
+        let secret = serde_json::to_string(p.secret).unwrap_or_default();
+        let secret = secret.trim_matches('"');
+        let (out, found) = r.redact_str(&encoded);
+        assert_eq!(found.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>(), vec![p.kind], "{encoded}");
+        assert!(!out.contains(secret), "{out}");
+    }
+}
