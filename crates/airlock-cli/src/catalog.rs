@@ -53,6 +53,7 @@ pub fn all() -> Vec<Info> {
         .iter()
         .map(|r| shell(r.meta, "shell"))
         .chain(airlock_judge::JUDGE_RULES.iter().map(|m| shell(m, "judge")))
+        .chain(airlock_gateway::GATEWAY_RULES.iter().map(|m| shell(m, "gateway")))
         .chain(airlock_code::rules::REGISTRY.iter().map(|r| code(r.meta)))
         .collect()
 }
@@ -72,6 +73,7 @@ pub fn render(code: &str) -> Option<String> {
     }
     airlock_judge::JUDGE_RULES
         .iter()
+        .chain(airlock_gateway::GATEWAY_RULES.iter())
         .find(|m| m.code.eq_ignore_ascii_case(code))
         .map(|m| airlock_shell::rules::render_doc(m))
 }

@@ -5,6 +5,7 @@
 mod audit;
 mod catalog;
 mod check;
+mod gateway;
 mod hook;
 mod install;
 mod rules;
@@ -39,6 +40,8 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Show a rule's documentation.
     Explain(rules::ExplainArgs),
+    /// Run the gateway: a local proxy for model APIs that judges every tool call before the agent sees it.
+    Gateway(gateway::GatewayArgs),
     /// Read and check the audit database: tail, show ID, verify (exit 0 intact, 2 tampered, 3 error).
     Audit(audit::AuditArgs),
     /// Scan files, a git diff or stdin for planted vulnerabilities: exit 0 clean, 1 findings
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Rules(a) => rules::run_rules(a),
         Command::Explain(a) => rules::run_explain(a),
         Command::Audit(a) => audit::run(a),
+        Command::Gateway(a) => gateway::run(a),
         Command::Scan(a) => scan::run(a),
     };
     match result {

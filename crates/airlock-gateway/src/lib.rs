@@ -8,9 +8,12 @@
 mod error;
 pub mod filter;
 pub mod judge;
+pub mod observe;
+pub mod pending;
 pub mod providers;
 pub mod proxy;
 pub mod route;
+pub mod rules;
 pub mod serve;
 pub mod shape;
 pub mod sse;
@@ -18,3 +21,4 @@ pub mod sse;
 pub use filter::{CallRecord, FilterCtx, Limits, StreamFilter};
 pub use judge::{AskAction, BlockMode, CallInput, CallJudge, Judgement, PolicyJudge, RawCall};
 pub use error::GatewayError;
+pub use rules::GATEWAY_RULES;

@@ -29,6 +29,8 @@ pub struct Gateway {
     /// Largest single SSE event.
     pub max_event: usize,
     pub observer: Arc<dyn Observer>,
+    /// Outputs owed for calls removed from stored Responses responses.
+    pub pending: crate::pending::PendingOutputs,
 }
 
 /// Where the gateway reports what it did (the audit store, redaction).
@@ -200,9 +202,10 @@ fn trust<'a>(gw: &'a Gateway, rt: &Route, raw: &Bytes, rec: &mut RequestRecord) 
     rec.provider = Some(provider.name.clone());
     let mut body = raw.clone();
     if let Some(v) = json.as_mut() {
+        let owed = if rt.endpoint == Endpoint::Responses { gw.pending.fill(v) } else { 0 };
         let n = gw.observer.redact(v);
-        if n > 0 {
-            rec.redactions = n;
+        rec.redactions = n;
+        if n > 0 || owed > 0 {
             body = Bytes::from(v.to_string());
         }
     }
@@ -279,6 +282,10 @@ async fn respond(gw: &Arc<Gateway>, rt: &Route, upstream: reqwest::Response, rec
             return Respond::Done(refuse(rt.kind, StatusCode::BAD_GATEWAY, "airlock_unjudgeable", &msg));
         }
     };
+    let response_id = (rt.endpoint == Endpoint::Responses)
+        .then(|| serde_json::from_slice::<Value>(&body).ok())
+        .flatten()
+        .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_string));
     let outcome: Result<BodyOutcome, String> = match &rt.endpoint {
         Endpoint::Messages => filter::anthropic::judge_body(body, &gw.filters),
         Endpoint::ChatCompletions => filter::chat::judge_body(body, &gw.filters),
@@ -288,6 +295,9 @@ async fn respond(gw: &Arc<Gateway>, rt: &Route, upstream: reqwest::Response, rec
     };
     match outcome {
         Ok(o) => {
+            if let Some(id) = response_id {
+                gw.pending.remember(&id, &o.records);
+            }
             rec.calls = o.records;
             let mut r = Response::new(Body::from(o.body));
             *r.status_mut() = status;
@@ -364,6 +374,9 @@ impl Drop for StreamState {
         }
         if let Some(mut rec) = self.rec.take() {
             rec.calls.extend(self.filter.take_records());
+            if let Some(id) = self.filter.response_id() {
+                self.gw.pending.remember(&id, &rec.calls);
+            }
             rec.micros = self.started.elapsed().as_micros() as u64;
             rec.status = 200;
             self.gw.observer.request(&rec);

@@ -46,6 +46,7 @@ pub fn build(policy: &Policy, upstreams: &[String], observer: Arc<dyn Observer>)
         max_response: 64 << 20,
         max_event: limits.max_call.saturating_add(1 << 20),
         observer,
+        pending: Default::default(),
     })
 }
 

@@ -103,10 +103,7 @@ async fn upstream_dying_mid_call_drops_the_call() {
     let (gw, rec) = gateway(&up, "").await;
     let r = client().post(format!("{gw}/v1/messages")).json(&messages_body("claude-sonnet-4-5", true)).send().await.unwrap();
     // The body may end with an error or a broken chunk; either way no tool call got through.
-    let text = match r.text().await {
-        Ok(t) => t,
-        Err(_) => String::new(),
-    };
+    let text = r.text().await.unwrap_or_default();
     assert!(!text.contains("toolu_1"), "{text}");
     wait_for(|| !rec.requests.lock().unwrap().is_empty()).await;
     let r = rec.requests.lock().unwrap()[0].clone();
@@ -178,4 +175,25 @@ async fn a_thousand_concurrent_streams() {
     assert_eq!(ok, 1000);
     wait_for(|| rec.requests.lock().unwrap().len() == 1000).await;
     assert_eq!(rec.requests.lock().unwrap().len(), 1000, "every stream reported");
+}
+
+#[tokio::test]
+async fn a_stored_response_with_a_removed_call_gets_its_output_on_the_next_turn() {
+    let reply = json!({"id": "resp_77", "object": "response", "status": "completed", "output": [
+        {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "shell", "arguments": json!({"command": ["bash", "-lc", SEED]}).to_string(), "status": "completed"}]});
+    let (up, seen) = upstream(Script::Json(reply)).await;
+    let (gw, _) = gateway(&up, "").await;
+    let v: Value = client().post(format!("{gw}/v1/responses")).json(&json!({"model": "gpt-5", "input": "run the tests"})).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v["output"][0]["type"], "message", "{v}");
+    client()
+        .post(format!("{gw}/v1/responses"))
+        .json(&json!({"model": "gpt-5", "previous_response_id": "resp_77", "input": [{"role": "user", "content": "and now?"}]}))
+        .send()
+        .await
+        .unwrap();
+    let sent: Value = serde_json::from_str(&seen.lock().unwrap()[1].2).unwrap();
+    assert_eq!(sent["input"][0]["type"], "function_call_output");
+    assert_eq!(sent["input"][0]["call_id"], "call_1");
+    assert!(sent["input"][0]["output"].as_str().unwrap().contains("airlock blocked"));
+    assert_eq!(sent["input"][1]["content"], "and now?");
 }

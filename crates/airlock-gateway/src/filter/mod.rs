@@ -25,6 +25,8 @@ pub struct CallRecord {
     /// The input as the model sent it (capped for the record).
     pub input: String,
     pub judgement: Judgement,
+    /// The Responses item type (`function_call`, `custom_tool_call`, ...), where the API has one.
+    pub item_type: Option<String>,
 }
 
 /// Longest input kept in a [`CallRecord`].
@@ -41,6 +43,7 @@ impl CallRecord {
             name: name.to_string(),
             input: input.get(..end).unwrap_or_default().to_string(),
             judgement,
+            item_type: None,
         }
     }
 }
@@ -54,6 +57,10 @@ pub trait StreamFilter: Send {
     fn on_end(&mut self, out: &mut Vec<Bytes>);
     /// The calls judged so far (drained).
     fn take_records(&mut self) -> Vec<CallRecord>;
+    /// The response's id, where the API gives one (Responses: the server may keep the response).
+    fn response_id(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Limits shared by the filters.

@@ -66,6 +66,7 @@ struct Judged {
     judgement: Judgement,
     /// Soft mode: the item with its input replaced.
     soft: Option<Value>,
+    item_type: String,
 }
 
 impl Judged {
@@ -76,11 +77,14 @@ impl Judged {
             input,
             judgement: Judgement::unreadable(reason),
             soft: None,
+            item_type: item_type(item).to_string(),
         }
     }
 
     fn record(&self) -> CallRecord {
-        CallRecord::new(self.id.as_deref(), &self.name, &self.input, self.judgement.clone())
+        let mut r = CallRecord::new(self.id.as_deref(), &self.name, &self.input, self.judgement.clone());
+        r.item_type = Some(self.item_type.clone());
+        r
     }
 }
 
@@ -130,7 +134,7 @@ fn judge_item(item: &Value, ctx: &FilterCtx) -> Judged {
             return Judged::unreadable(item, item.to_string(), reason);
         }
     };
-    Judged { name, id, input, judgement, soft }
+    Judged { name, id, input, judgement, soft, item_type: item_type(item).to_string() }
 }
 
 /// A `shell_call` runs each command of `action.commands`: each is judged on its own (joined, a
@@ -163,7 +167,7 @@ fn judge_shell(item: &Value, name: String, id: Option<String>, ctx: &FilterCtx) 
         Some(r) if judgement.blocked => with(item, "/action/commands", Value::Array(r)),
         _ => None,
     };
-    Judged { name, id, input, judgement, soft }
+    Judged { name, id, input, judgement, soft, item_type: item_type(item).to_string() }
 }
 
 /// One judgement for several: the blocked ones merged, else the most severe.
@@ -378,11 +382,12 @@ pub struct ResponsesFilter {
     notices: usize,
     last_seq: u64,
     records: Vec<CallRecord>,
+    response_id: Option<String>,
 }
 
 impl ResponsesFilter {
     pub fn new(ctx: FilterCtx) -> Self {
-        ResponsesFilter { ctx, held: None, decided: Vec::new(), notices: 0, last_seq: 0, records: Vec::new() }
+        ResponsesFilter { ctx, held: None, decided: Vec::new(), notices: 0, last_seq: 0, records: Vec::new(), response_id: None }
     }
 
     fn hold(&mut self, index: u64, item: &Value, raw: Option<Bytes>, seq: Option<u64>) {
@@ -499,6 +504,9 @@ impl StreamFilter for ResponsesFilter {
         let kind = field("type").and_then(Value::as_str).unwrap_or("").to_string();
         let index = field("output_index").and_then(Value::as_u64);
         let seq = field("sequence_number").and_then(Value::as_u64);
+        if self.response_id.is_none() {
+            self.response_id = field("response").and_then(|r| r.get("id")).and_then(Value::as_str).map(str::to_string);
+        }
         self.last_seq = self.last_seq.max(seq.unwrap_or(0));
         let item = field("item").filter(|i| is_call(i)).cloned();
         if let Some(mut h) = self.held.take() {
@@ -572,6 +580,10 @@ impl StreamFilter for ResponsesFilter {
 
     fn take_records(&mut self) -> Vec<CallRecord> {
         std::mem::take(&mut self.records)
+    }
+
+    fn response_id(&self) -> Option<String> {
+        self.response_id.clone()
     }
 }
 
