@@ -77,6 +77,12 @@ fn append_read_back_and_verify() {
     assert!(store.get(11).unwrap().is_none());
     assert_eq!(store.get(1).unwrap().unwrap().prev_hash, "0".repeat(64));
     assert_eq!(store.tail(100).unwrap().len(), 10);
+
+    // WAL mode (readers never block the writer) with synchronous=NORMAL (no fsync per commit).
+    let store = AuditStore::open(&path).unwrap();
+    let mode: String = store.connection().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let sync: i64 = store.connection().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+    assert_eq!((mode.as_str(), sync), ("wal", 1));
 }
 
 #[test]
