@@ -146,3 +146,18 @@ fn non_streaming_bodies_are_judged_the_same_way() {
     assert_eq!(out.body, twin.as_bytes());
     assert!(judge_body(Bytes::from_static(b"<html>"), &ctx()).is_err());
 }
+
+#[test]
+fn an_error_event_mid_call_drops_the_call_and_passes_the_error() {
+    let text = String::from_utf8(recorded(TWIN, 4)).unwrap();
+    let cut = text.rfind("event: content_block_stop").unwrap();
+    let overloaded = json!({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}});
+    let mut input = text.as_bytes()[..cut].to_vec();
+    input.extend(testkit::stream(&[(Some("error"), overloaded)]));
+    let (out, records) = run(AnthropicFilter::new(ctx()), &input, 6);
+    assert!(!out.contains("toolu_1"), "{out}");
+    assert!(out.contains("overloaded_error"));
+    assert_eq!(records.len(), 1);
+    assert!(records[0].judgement.blocked);
+    assert!(records[0].judgement.reason.contains("ended before"));
+}
