@@ -3,6 +3,7 @@
 
 One run measures, against the fast local upstream `bench-upstream` (crates/airlock-bench):
   direct          load generator -> upstream (the baseline)
+  nullproxy       load generator -> bench-nullproxy (hyper pass-through, no judging) -> upstream: the floor
   airlock         load generator -> `airlock gateway --no-audit` -> upstream
   airlock-audit   load generator -> `airlock gateway --audit-db TMP` -> upstream
   litellm         load generator -> LiteLLM proxy (pinned version, in .bench-cache/) -> upstream
@@ -284,6 +285,9 @@ LITELLM_ENV = {
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # no download of the model price list at start
     "LITELLM_LOG": "ERROR",
     "LITELLM_TELEMETRY": "False",
+    # Its upstream connection pool holds 500 per host by default; 1,000 open streams need more.
+    "AIOHTTP_CONNECTOR_LIMIT": "4000",
+    "AIOHTTP_CONNECTOR_LIMIT_PER_HOST": "4000",
     "DATABASE_URL": None,  # None: removed from the environment (no database, no auth)
     "LITELLM_MASTER_KEY": None,
 }
@@ -330,6 +334,7 @@ def main():
     ap.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--no-litellm", action="store_true")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of the non-streaming rates (medians reported)")
     ap.add_argument("--only", default="", help="comma list of proxies to run (direct is always run)")
     ap.add_argument("--out", default=str(CACHE / "gateway-bench.json"))
     a = ap.parse_args()
@@ -343,7 +348,7 @@ def main():
                        check=True, env=dict(os.environ, CARGO_TARGET_DIR=str(target_dir)))
     b = Bench(a)
     b.bin = target_dir / "release"
-    for exe in ("airlock", "bench-upstream", "bench-load"):
+    for exe in ("airlock", "bench-upstream", "bench-load", "bench-nullproxy"):
         if not (b.bin / exe).exists():
             sys.exit(f"missing {b.bin / exe}: build first (or drop --no-build)")
 
@@ -360,7 +365,7 @@ def main():
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                  text=True).stdout.strip(),
     }
-    results = {"facts": facts, "config": vars(a), "runs": {}, "memory": {}}
+    results = {"facts": facts, "config": vars(a), "reps": {}, "memory": {}}
 
     litellm_exe, litellm_why = (None, "--no-litellm") if a.no_litellm else litellm_ready()
     if litellm_why:
@@ -383,6 +388,13 @@ def main():
         only = set(x for x in a.only.split(",") if x)
 
         starters = {}
+
+        def start_null():
+            port = free_port()
+            p = b.start("nullproxy", [str(b.bin / "bench-nullproxy"), "--listen", f"127.0.0.1:{port}", "--upstream",
+                                      f"http://127.0.0.1:{up}"], lambda: http_ok(port), cpu=1)
+            return p, f"http://127.0.0.1:{port}/v1/chat/completions"
+        starters["nullproxy"] = start_null
         for name, audit in (("airlock", False), ("airlock-audit", True)):
             def start_airlock(name=name, audit=audit):
                 port = free_port()
@@ -444,12 +456,16 @@ def main():
                 if r["idle_after_s"] is None:
                     log(f"  {t} still busy 90 s after the run: restarting it")
                     start(t)
-            results["runs"].setdefault(key, {})[t] = r
+            results["reps"].setdefault(key, {}).setdefault(t, []).append(r)
             return r
 
-        # Each rate: every target in turn, so they see the same machine conditions.
-        for rate in rates:
+        # Each rate: every target in turn, so they see the same machine conditions; --repeat rounds of that.
+        for rep, rate in [(rep, rate) for rep in range(a.repeat) for rate in rates]:
             for t in targets:
+                first = results["reps"].get(f"plain@{rate:g}", {}).get(t, [None])[0]
+                if first and first["ok"] == 0:
+                    log(f"non-streaming {t} at {rate:g}/s: not repeated (round 1 failed every request)")
+                    continue
                 log(f"non-streaming {t} at {rate:g}/s ...")
                 r = measure(f"plain@{rate:g}", t, files["plain"],
                             ["--rate", str(rate), "--duration", str(a.duration), "--warmup", str(a.warmup)], rate)
@@ -497,27 +513,69 @@ def main():
         b.stop_all()
         results["facts"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
 
-    # Added latency against the direct baseline of the same run.
-    added = {}
-    for key, runs in results["runs"].items():
-        d = runs.get("direct")
-        if not d:
-            continue
-        for t, r in runs.items():
-            if t == "direct":
+    # Added latency against the direct baseline of the same round; medians over rounds.
+    added, runs = {}, {}
+    for key, by_target in results["reps"].items():
+        d = by_target.get("direct", [])
+        for t, reps in by_target.items():
+            runs.setdefault(key, {})[t] = merge(reps)
+            if t == "direct" or not d:
                 continue
             x = added.setdefault(key, {}).setdefault(t, {})
-            x["latency"] = pct_diff(r, d, "latency_us")
-            x["service"] = pct_diff(r, d, "service_us")
+            kinds = [("latency", "latency_us"), ("service", "service_us")]
             if key.startswith("stream"):
-                x["ttfb"] = pct_diff(r, d, "ttfb_us")
-                x["event_delay"] = pct_diff(r, d, "event_delay_us")
+                kinds += [("ttfb", "ttfb_us"), ("event_delay", "event_delay_us")]
+            for name, field in kinds:
+                per = [pct_diff(r, dr, field) for r, dr in zip(reps, d)]
+                x[name] = {q: median([p[q] for p in per]) for q in ("p50", "p99", "p999")}
+                if len(per) > 1:
+                    x[name + "_range"] = {q: [min_none([p[q] for p in per]), max_none([p[q] for p in per])]
+                                          for q in ("p50", "p99", "p999")}
+    results["runs"] = runs
     results["added_us"] = added
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(results, indent=1))
     log(f"results: {a.out}")
     print(markdown(results, rates, stream_rates))
     shutil.rmtree(b.tmp, ignore_errors=True)
+
+
+def median(xs):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    n = len(xs)
+    return xs[n // 2] if n % 2 else round((xs[n // 2 - 1] + xs[n // 2]) / 2, 1)
+
+
+def min_none(xs):
+    xs = [x for x in xs if x is not None]
+    return min(xs) if xs else None
+
+
+def max_none(xs):
+    xs = [x for x in xs if x is not None]
+    return max(xs) if xs else None
+
+
+def merge(reps):
+    """One run from several rounds: the median of each percentile, errors added up."""
+    if len(reps) == 1:
+        return dict(reps[0], rounds=1)
+    out = dict(reps[0])
+    for field in ("latency_us", "service_us", "sched_lag_us", "ttfb_us", "event_delay_us", "event_gap_us"):
+        if field in out:
+            out[field] = {q: median([r[field].get(q) for r in reps]) for q in reps[0][field]}
+    for field in ("achieved_rate", "proxy_cpu_us_per_request", "proxy_cpu_s", "machine_busy_pct", "loadgen_cpu_s"):
+        if field in out:
+            out[field] = median([r.get(field) for r in reps])
+    errors = {}
+    for r in reps:
+        for k, v in r["errors"].items():
+            errors[k] = errors.get(k, 0) + v
+    out.update(errors=errors, error_total=sum(r["error_total"] for r in reps), sent=sum(r["sent"] for r in reps),
+               ok=sum(r["ok"] for r in reps), rounds=len(reps))
+    return out
 
 
 def fmt(v, digits=0):
@@ -543,6 +601,9 @@ def markdown(res, rates, stream_rates):
             errs = r["error_total"]
             if errs:
                 errs = f"{errs} ({', '.join(f'{k} {v}' for k, v in r['errors'].items())})"
+            rng = added.get(key, {}).get(t, {}).get("latency_range")
+            if rng:
+                adds += f" (p99 {fmt(rng['p99'][0])} to {fmt(rng['p99'][1])} over {r['rounds']} rounds)"
             lines.append(f"| {t} | {rate:g} | {r['achieved_rate']:g} | "
                          f"{fmt(l.get('p50'))} / {fmt(l.get('p99'))} / {fmt(l.get('p999'))} | {adds} | {errs} | "
                          f"{fmt(r.get('proxy_cpu_us_per_request'))} |")
