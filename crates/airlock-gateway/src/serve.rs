@@ -56,6 +56,11 @@ pub async fn serve(
     gw: Arc<Gateway>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), GatewayError> {
+    use axum::serve::ListenerExt;
+    // Events go out as soon as they are judged: no Nagle delay on small writes.
+    let listener = listener.tap_io(|s| {
+        let _ = s.set_nodelay(true);
+    });
     axum::serve(listener, router(gw)).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
