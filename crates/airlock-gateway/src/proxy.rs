@@ -325,6 +325,12 @@ async fn read_capped(upstream: reqwest::Response, cap: usize) -> Result<Bytes, S
     Ok(Bytes::from(buf))
 }
 
+/// Every event of these APIs carries JSON (or Chat's `[DONE]`); one that does not parse is dropped.
+fn unreadable(ev: &crate::sse::SseEvent) -> bool {
+    let d = ev.data.trim();
+    !d.is_empty() && d != "[DONE]" && serde_json::from_str::<Value>(d).is_err()
+}
+
 type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
 /// One judged stream in flight. Reports to the observer when dropped, however it ends.
@@ -343,6 +349,7 @@ impl StreamState {
     fn end(&mut self, why: Option<String>) {
         let mut out = Vec::new();
         match self.reader.finish() {
+            Ok(Some(ev)) if unreadable(&ev) => self.note("an event that is not JSON was dropped".into()),
             Ok(Some(ev)) => self.filter.on_event(ev, &mut out),
             Ok(None) => {}
             Err(p) => self.note(format!("unreadable trailing event: {p:?}")),
@@ -407,6 +414,10 @@ async fn next_chunk(mut st: StreamState) -> Option<(Result<Bytes, std::convert::
                 let mut out = Vec::new();
                 loop {
                     match st.reader.next_event() {
+                        Ok(Some(ev)) if unreadable(&ev) => {
+                            // A client's parser may read what ours cannot (lone surrogates, say): never pass it.
+                            st.note("an event that is not JSON was dropped".into());
+                        }
                         Ok(Some(ev)) => st.filter.on_event(ev, &mut out),
                         Ok(None) => break,
                         Err(p) => {

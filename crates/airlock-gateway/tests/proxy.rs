@@ -197,3 +197,15 @@ async fn a_stored_response_with_a_removed_call_gets_its_output_on_the_next_turn(
     assert!(sent["input"][0]["output"].as_str().unwrap().contains("airlock blocked"));
     assert_eq!(sent["input"][1]["content"], "and now?");
 }
+
+#[tokio::test]
+async fn an_event_our_parser_cannot_read_is_dropped_not_passed() {
+    // A lone surrogate: JavaScript's JSON.parse accepts it, serde_json does not.
+    let mut evs = anthropic_events(TWIN);
+    evs.insert(5, "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":9,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_x\",\"name\":\"Bash\\ud800\",\"input\":{}}}\n\n".into());
+    let (up, _) = upstream(Script::Raw(evs.concat())).await;
+    let (gw, _) = gateway(&up, "").await;
+    let text = client().post(format!("{gw}/v1/messages")).json(&messages_body("claude-sonnet-4-5", true)).send().await.unwrap().text().await.unwrap();
+    assert!(!text.contains("toolu_x"), "{text}");
+    assert!(text.contains("toolu_1"));
+}

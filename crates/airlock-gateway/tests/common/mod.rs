@@ -25,6 +25,8 @@ pub enum Script {
     AnthropicSlow(String, Duration),
     /// Return this JSON.
     Json(Value),
+    /// Return these bytes as an event stream.
+    Raw(String),
 }
 
 /// Requests the upstream saw: (path, headers as text, body).
@@ -74,6 +76,7 @@ pub async fn upstream(script: Script) -> (String, Seen) {
                     r.headers_mut().insert("content-type", "application/json".parse().unwrap());
                     r
                 }
+                Script::Raw(b) => sse_response(Body::from(b)),
                 Script::AnthropicCall(c) => sse_response(Body::from(anthropic_events(&c).concat())),
                 Script::AnthropicSlow(c, d) => {
                     let evs = anthropic_events(&c);
