@@ -48,6 +48,8 @@ pub struct ConfigFile {
     pub git: GitSection,
     #[serde(default)]
     pub gateway: crate::gateway::GatewaySection,
+    #[serde(default)]
+    pub sandbox: crate::sandbox::SandboxSection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -12,11 +12,13 @@ mod error;
 mod file;
 mod gateway;
 mod policy;
+mod sandbox;
 
 pub use error::ConfigError;
 pub use gateway::{GatewaySection, ProviderEntry};
 pub use file::{ConfigFile, GitSection, NetworkSection, PolicySection, RuleLevel};
 pub use policy::{parse_file, Layers, Policy};
+pub use sandbox::{SandboxMode, SandboxRules, SandboxSection};
 
 /// Where the system-managed policy lives unless `AIRLOCK_MANAGED_CONFIG` says otherwise.
 pub const MANAGED_CONFIG_PATH: &str = "/etc/airlock/airlock.toml";

@@ -109,6 +109,8 @@ pub struct Policy {
     pub sources: Vec<PathBuf>,
     /// The gateway's settings (user, then project, then managed: the managed file's fields win).
     pub gateway: crate::GatewaySection,
+    /// The sandbox's settings (lists accumulate; the managed file is a floor).
+    pub sandbox: crate::SandboxSection,
 }
 
 impl Default for Policy {
@@ -129,6 +131,7 @@ impl Default for Policy {
             floors: BTreeMap::new(),
             sources: Vec::new(),
             gateway: crate::GatewaySection::default(),
+            sandbox: crate::SandboxSection::default(),
         }
     }
 }
@@ -145,6 +148,7 @@ impl Policy {
             p.sources.push(path.clone());
             apply_loosenable(&mut p, path, file);
             p.gateway.overlay(&file.gateway);
+            p.sandbox.overlay(&file.sandbox);
             for (k, v) in &file.rules {
                 p.levels.insert(normalize_key(k), *v);
             }
@@ -152,6 +156,7 @@ impl Policy {
         if let Some((path, file)) = &layers.managed {
             p.sources.push(path.clone());
             p.gateway.overlay(&file.gateway);
+            p.sandbox.overlay_managed(&file.sandbox);
             // Scalars: the stricter of the managed value and what the others said.
             if let Some(d) = file.policy.unknown_tools {
                 p.unknown_tools = p.unknown_tools.max(d);
