@@ -13,3 +13,5 @@ mod error;
 pub mod net;
 
 pub use error::SandboxError;
+pub mod landlock;
+pub mod seccomp;

@@ -1,0 +1,1 @@
+//! Landlock: the second, independent layer over the sandbox's file rules.

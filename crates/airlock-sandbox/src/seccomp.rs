@@ -1,0 +1,1 @@
+//! The seccomp filter installed last before `execve`.
