@@ -115,7 +115,8 @@ fn answer_message(ctx: &Ctx, msg: &Message) -> Message {
     };
     let raw_name = question.name().to_ascii();
     let Some(name) = normalize_name(&raw_name).filter(|n| ctx.policy.allows_name(n)) else {
-        return refuse(raw_name, "name not in allow_domains".into());
+        let shown = normalize_name(&raw_name).unwrap_or(raw_name);
+        return refuse(shown, "name not in allow_domains".into());
     };
     let qtype = question.query_type();
     if question.query_class() != DNSClass::IN || !matches!(qtype, RecordType::A | RecordType::AAAA) {
@@ -131,15 +132,15 @@ fn answer_message(ctx: &Ctx, msg: &Message) -> Message {
     let mut reply = reply_to(msg, ResponseCode::NoError);
     let owner = question.name().clone();
     for ip in addrs {
-        if let Err(why) = (ctx.check)(ip) {
-            ctx.report(&Denial { kind: DenialKind::Dns, host: name.clone(), port: 53, reason: format!("resolves to {ip}: {why}") });
-            continue;
-        }
         let rdata = match (ip, qtype) {
             (IpAddr::V4(v4), RecordType::A) => RData::A(A(v4)),
             (IpAddr::V6(v6), RecordType::AAAA) => RData::AAAA(AAAA(v6)),
             _ => continue,
         };
+        if let Err(why) = (ctx.check)(ip) {
+            ctx.report(&Denial { kind: DenialKind::Dns, host: name.clone(), port: 53, reason: format!("resolves to {ip}: {why}") });
+            continue;
+        }
         reply.add_answer(Record::from_rdata(owner.clone(), TTL, rdata));
     }
     reply

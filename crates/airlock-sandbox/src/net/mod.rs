@@ -31,7 +31,7 @@ use std::sync::Arc;
 pub use egress::EgressHandle;
 pub use inside::InsideRelays;
 pub use policy::check_addr;
-pub use stream::Conn;
+pub use stream::{Conn, MemConn};
 
 /// What the sandboxed command may reach.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,4 +90,13 @@ pub fn spawn_inside(socket: &Path, port_forwards: &[u16]) -> std::io::Result<Ins
 #[doc(hidden)]
 pub fn serve_connection(conn: Box<dyn Conn>, policy: &NetPolicy, reporter: Arc<dyn Reporter>) {
     egress::handle(conn, &egress::Ctx::new(policy, reporter));
+}
+
+/// The SNI of a ClientHello starting with `first` (then end of stream), as the CONNECT check
+/// reads it; `Err(reason)` if it is not one. For fuzzing.
+#[doc(hidden)]
+pub fn client_hello_sni(first: &[u8]) -> Result<Option<String>, String> {
+    let (mut conn, _) = MemConn::new(Vec::new());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    tls::read_client_hello(&mut conn, first.to_vec(), deadline).map(|h| h.sni)
 }

@@ -156,3 +156,48 @@ pub(crate) fn splice(a: Box<dyn Conn>, b: Box<dyn Conn>, a_to_b: Option<u64>) {
     }
     b.shutdown(Shutdown::Both);
 }
+
+/// An in-memory [`Conn`] for fuzzing and tests: reads `input` then end of stream, collects what
+/// is written into a shared buffer. It cannot be cloned, so nothing is ever spliced through it.
+#[doc(hidden)]
+pub struct MemConn {
+    input: io::Cursor<Vec<u8>>,
+    output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl MemConn {
+    /// The stream, and the buffer that will hold what the handler writes.
+    pub fn new(input: Vec<u8>) -> (Self, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+        let output = std::sync::Arc::default();
+        (MemConn { input: io::Cursor::new(input), output: std::sync::Arc::clone(&output) }, output)
+    }
+}
+
+impl Read for MemConn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.input.read(buf)
+    }
+}
+
+impl Write for MemConn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.output.lock() {
+            Ok(mut out) => out.extend_from_slice(buf),
+            Err(poisoned) => poisoned.into_inner().extend_from_slice(buf),
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Conn for MemConn {
+    fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+    fn try_clone_conn(&self) -> io::Result<Box<dyn Conn>> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, "an in-memory stream cannot be cloned"))
+    }
+    fn shutdown(&self, _: Shutdown) {}
+}
