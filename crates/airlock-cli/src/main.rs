@@ -9,6 +9,7 @@ mod gateway;
 mod hook;
 mod install;
 mod rules;
+mod run;
 mod scan;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,13 @@ enum Command {
     /// Scan files, a git diff or stdin for planted vulnerabilities: exit 0 clean, 1 findings
     /// below --fail-level, 2 at or above it, 3 error.
     Scan(scan::ScanArgs),
+    /// Run a command sandboxed: namespaces, a fresh file view (workspace writable, secrets
+    /// absent), Landlock, seccomp, a scrubbed environment, no network but an allowlist.
+    Run(run::RunArgs),
+    /// A sandboxed shell: `airlock shell -c CMD` runs `bash -c CMD` inside `airlock run`.
+    Shell(run::ShellArgs),
+    /// Say what this machine supports and which isolation `airlock run` will use (exit 2: none).
+    Doctor(run::DoctorArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +69,9 @@ fn main() -> ExitCode {
         Command::Audit(a) => audit::run(a),
         Command::Gateway(a) => gateway::run(a),
         Command::Scan(a) => scan::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Shell(a) => run::shell(a),
+        Command::Doctor(a) => run::doctor(a),
     };
     match result {
         Ok(code) => code,

@@ -9,9 +9,18 @@
 //! result checked.
 #![deny(unsafe_code)]
 
+mod env;
 mod error;
+mod gitdirs;
+mod launch;
 pub mod net;
+pub mod plan;
+mod spec;
 
+pub use env::{scrub as scrub_env, Dropped};
 pub use error::SandboxError;
+pub use launch::{probe, run, Level, Support, SETUP_FAILED};
+pub use net::{Denial, DenialKind, Reporter};
+pub use spec::{find_workspace, SandboxRules, SandboxSpec};
 pub mod landlock;
 pub mod seccomp;

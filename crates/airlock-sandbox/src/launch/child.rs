@@ -1,0 +1,158 @@
+//! Inside the namespaces: the init process (PID 1) that builds the file view, starts the
+//! network relays and then lives on to reap and pass on signals, and the command it forks.
+
+use super::{mounts, sys, Prepared};
+use crate::SandboxError;
+use nix::sys::signal::{kill, SigSet, SigmaskHow, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{ForkResult, Pid};
+use std::ffi::CString;
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+
+/// Exit status when the sandbox itself could not be set up (the command never ran).
+pub const SETUP_FAILED: i32 = 125;
+
+/// The init process: returns its exit status (the command's).
+pub fn init_main(prep: &mut Prepared, sync: OwnedFd) -> i32 {
+    match init_inner(prep, sync) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("airlock: sandbox: {e}");
+            SETUP_FAILED
+        }
+    }
+}
+
+fn init_inner(prep: &mut Prepared, sync: OwnedFd) -> Result<i32, SandboxError> {
+    // Wait until the parent has written our uid and gid maps.
+    let mut f = std::fs::File::from(sync);
+    let mut b = [0u8; 1];
+    if f.read(&mut b).map_err(|e| SandboxError::sys("sync", e))? != 1 {
+        return Err(SandboxError::Invalid("the launcher went away".into()));
+    }
+    drop(f);
+    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| SandboxError::sys("PR_SET_PDEATHSIG", e))?;
+    mounts::build_root(&prep.plan)?;
+    let _ = nix::unistd::sethostname("airlock");
+    sys::loopback_up()?;
+    if prep.network {
+        let sock = std::path::Path::new(crate::plan::RUN_DIR).join("egress.sock");
+        let relays = crate::net::spawn_inside(&sock, &prep.port_forwards).map_err(|e| SandboxError::sys("network relays", e))?;
+        let proxy = format!("http://127.0.0.1:{}", relays.proxy_port);
+        for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"] {
+            prep.add_env(name, &proxy);
+        }
+        for name in ["NO_PROXY", "no_proxy"] {
+            prep.add_env(name, "localhost,127.0.0.1,::1");
+        }
+    }
+    let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::sys("pipe", e))?;
+    let child = match sys::fork()? {
+        ForkResult::Child => {
+            drop(err_r);
+            exec_command(prep, err_w)
+        }
+        ForkResult::Parent { child } => child,
+    };
+    drop(err_w);
+    let mut msg = String::new();
+    let _ = std::fs::File::from(err_r).read_to_string(&mut msg);
+    let failed_exec = !msg.is_empty();
+    if failed_exec {
+        eprintln!("airlock: {msg}");
+    }
+    let code = reap_until(child, prep)?;
+    Ok(code)
+}
+
+/// Reap children and pass signals on until `child` ends; its status becomes ours.
+fn reap_until(child: Pid, prep: &Prepared) -> Result<i32, SandboxError> {
+    loop {
+        let (sig, code) = sys::sigwaitinfo(&prep.signals)?;
+        if sig == libc::SIGCHLD {
+            loop {
+                match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                    Ok(WaitStatus::Exited(pid, c)) if pid == child => return Ok(c),
+                    Ok(WaitStatus::Signaled(pid, s, _)) if pid == child => return Ok(128 + s as i32),
+                    Ok(WaitStatus::StillAlive) | Err(_) => break,
+                    Ok(_) => continue,
+                }
+            }
+        } else if code != libc::SI_KERNEL {
+            // Sent by a process (the launcher outside passing on a `kill`): pass it on. Signals
+            // from the terminal reach the command directly (same process group).
+            if let Ok(s) = Signal::try_from(sig) {
+                let _ = kill(child, s);
+            }
+        }
+    }
+}
+
+/// The command: last restrictions, then `execve`. Never returns.
+pub(super) fn exec_command(prep: &Prepared, err_w: OwnedFd) -> ! {
+    let code = match exec_inner(prep) {
+        Ok(never) => match never {},
+        Err((code, msg)) => {
+            let _ = std::fs::File::from(err_w).write_all(msg.as_bytes());
+            code
+        }
+    };
+    sys::exit_now(code)
+}
+
+enum Never {}
+
+fn exec_inner(prep: &Prepared) -> Result<Never, (i32, String)> {
+    let setup = |e: SandboxError| (SETUP_FAILED, format!("sandbox: {e}"));
+    let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    if nix::unistd::chdir(&prep.cwd).is_err() {
+        nix::unistd::chdir(&prep.workspace).map_err(|e| setup(SandboxError::sys("chdir", e)))?;
+    }
+    sys::drop_bounding_set().map_err(setup)?;
+    sys::lock_no_root_caps().map_err(setup)?;
+    nix::sys::prctl::set_no_new_privs().map_err(|e| setup(SandboxError::sys("PR_SET_NO_NEW_PRIVS", e)))?;
+    let outcome = crate::landlock::restrict_self(&prep.landlock).map_err(setup)?;
+    if !outcome.fully_enforced && prep.landlock_required {
+        return Err(setup(SandboxError::Unsupported(format!("Landlock only partly enforced: {}", outcome.notes.join("; ")))));
+    }
+    let (path, argv, envp) = prep.exec_args().map_err(|e| (127, e))?;
+    crate::seccomp::install().map_err(setup)?;
+    let e = nix::unistd::execve(&path, &argv, &envp).err().unwrap_or(nix::errno::Errno::EINVAL);
+    let code = if e == nix::errno::Errno::ENOENT { 127 } else { 126 };
+    Err((code, format!("{}: {}", path.to_string_lossy(), e.desc())))
+}
+
+impl Prepared {
+    fn add_env(&mut self, name: &str, value: &str) {
+        crate::env::set(&mut self.env, name, value);
+    }
+
+    /// The program's path (searched in the command's `PATH` inside the new view), argv, envp.
+    fn exec_args(&self) -> Result<(CString, Vec<CString>, Vec<CString>), String> {
+        use std::os::unix::ffi::OsStrExt;
+        let cs = |b: &[u8]| CString::new(b).map_err(|_| "argument holds a NUL byte".to_string());
+        let argv: Vec<CString> = self.argv.iter().map(|a| cs(a.as_bytes())).collect::<Result<_, _>>()?;
+        let mut envp = Vec::with_capacity(self.env.len());
+        for (k, v) in &self.env {
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            envp.push(cs(&kv)?);
+        }
+        let prog = self.argv.first().ok_or("no command")?;
+        let path = if prog.as_bytes().contains(&b'/') {
+            cs(prog.as_bytes())?
+        } else {
+            let path_var = self.env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()).unwrap_or_else(|| "/usr/bin:/bin".into());
+            let found = std::env::split_paths(&path_var).map(|d| d.join(prog)).find(|p| {
+                p.metadata().map(|m| m.is_file() && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0).unwrap_or(false)
+            });
+            match found {
+                Some(p) => cs(p.as_os_str().as_bytes())?,
+                None => return Err(format!("{}: command not found", prog.to_string_lossy())),
+            }
+        };
+        Ok((path, argv, envp))
+    }
+}

@@ -1,0 +1,238 @@
+//! Launching: prepare everything in the parent, clone into new namespaces, let the init process
+//! build the view, and wait.
+//!
+//! Processes: the launcher (outside; runs the egress proxy, passes signals on, returns the exit
+//! status), the init process (PID 1 inside; builds the view, runs the relays, reaps), and the
+//! command (PID 2; Landlock, seccomp, `execve`).
+
+mod child;
+mod fallback;
+mod mounts;
+mod probe;
+mod sys;
+
+pub use child::SETUP_FAILED;
+pub use probe::{probe, Support};
+
+use crate::landlock::{FsAccess, FsRule, LandlockPlan};
+use crate::net::{NetPolicy, Reporter};
+use crate::plan::{self, Access, MountPlan};
+use crate::spec::SandboxSpec;
+use crate::SandboxError;
+use nix::sys::signal::{kill, SigSet, SigmaskHow, Signal};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::Pid;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Everything the child processes need, computed before the clone.
+pub struct Prepared {
+    plan: MountPlan,
+    landlock: LandlockPlan,
+    landlock_required: bool,
+    argv: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    cwd: PathBuf,
+    workspace: PathBuf,
+    network: bool,
+    port_forwards: Vec<u16>,
+    signals: SigSet,
+}
+
+/// What isolation a run gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Namespaces, the fresh view, Landlock and seccomp.
+    Full,
+    /// Landlock and seccomp over the host's own view (no user namespaces here).
+    LandlockOnly,
+}
+
+/// Signals the launcher and init wait for rather than take (the others keep their defaults, so
+/// a terminal's stop and continue work as usual).
+fn waited_signals() -> SigSet {
+    let mut s = SigSet::empty();
+    for sig in [
+        Signal::SIGCHLD, Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT,
+        Signal::SIGUSR1, Signal::SIGUSR2, Signal::SIGALRM, Signal::SIGPIPE,
+    ] {
+        s.add(sig);
+    }
+    s
+}
+
+/// Run `spec` sandboxed. Returns the command's exit status (128 + N when a signal N ended it;
+/// 125 when the sandbox could not be set up; 126/127 when the program could not run).
+///
+/// Must be called from a single-threaded process (the CLI's `run` does no other work first).
+pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, SandboxError> {
+    if spec.argv.is_empty() {
+        return Err(SandboxError::Invalid("no command to run".into()));
+    }
+    sys::assert_single_threaded()?;
+    let network = !spec.rules.allow_domains.is_empty() || !spec.rules.port_forwards.is_empty();
+    let runtime = if network { Some(Runtime::create()?) } else { None };
+    let listener = match &runtime {
+        Some(rt) => Some(std::os::unix::net::UnixListener::bind(rt.socket()).map_err(|e| SandboxError::sys("egress socket", e))?),
+        None => None,
+    };
+    let plan = plan::build(spec, runtime.as_ref().map(|r| r.socket()).as_deref(), network)?;
+    for n in &plan.notes {
+        eprintln!("airlock: note: {n}");
+    }
+    let (env, _dropped) = crate::env::scrub(&spec.env, &spec.rules.env);
+    let signals = waited_signals();
+    let mut prep = Prepared {
+        landlock: landlock_plan(&plan, None),
+        landlock_required: false,
+        argv: spec.argv.clone(),
+        env,
+        cwd: spec.cwd.clone(),
+        workspace: spec.workspace.clone(),
+        network,
+        port_forwards: spec.rules.port_forwards.clone(),
+        signals,
+        plan,
+    };
+    for dir in &prep.plan.created {
+        std::fs::create_dir(dir).map_err(|e| SandboxError::Path { path: dir.clone(), source: e })?;
+    }
+    let _cleanup = Cleanup { dirs: prep.plan.created.clone(), runtime };
+
+    nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&signals), None).map_err(|e| SandboxError::sys("sigprocmask", e))?;
+    let (sync_r, sync_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::sys("pipe", e))?;
+    let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWNET | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
+    let pid = match sys::clone_into_namespaces(flags) {
+        Ok(0) => {
+            drop(sync_w);
+            drop(listener);
+            let code = child::init_main(&mut prep, sync_r);
+            sys::exit_now(code)
+        }
+        Ok(pid) => Pid::from_raw(pid),
+        Err(e) => {
+            drop((sync_r, sync_w));
+            let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&signals), None);
+            if spec.require_full || network {
+                let why = if network { " (an allowed network needs a network namespace)" } else { "" };
+                return Err(SandboxError::Unsupported(format!("cannot create namespaces ({e}){why}; `airlock doctor` explains")));
+            }
+            eprintln!("airlock: warning: cannot create namespaces ({e}); running with Landlock and seccomp only (no private /tmp, PID or network namespace; UDP is not restricted)");
+            prep.landlock = landlock_plan(&prep.plan, Some(&spec.workspace));
+            prep.landlock_required = true;
+            return fallback::run(&prep);
+        }
+    };
+    drop(sync_r);
+    if let Err(e) = write_id_maps(pid) {
+        let _ = kill(pid, Signal::SIGKILL);
+        let _ = waitpid(pid, None);
+        return Err(e);
+    }
+    let mut w = std::fs::File::from(sync_w);
+    w.write_all(b"1").map_err(|e| SandboxError::sys("sync", e))?;
+    drop(w);
+    let _egress = match listener {
+        Some(l) => {
+            let policy = NetPolicy { allow_domains: spec.rules.allow_domains.clone(), port_forwards: spec.rules.port_forwards.clone() };
+            Some(crate::net::spawn_egress(l, policy, reporter).map_err(|e| SandboxError::sys("egress proxy", e))?)
+        }
+        None => None,
+    };
+    wait_forwarding(pid, &signals)
+}
+
+/// Wait for `pid`, passing on signals sent to us by other processes.
+fn wait_forwarding(pid: Pid, signals: &SigSet) -> Result<i32, SandboxError> {
+    loop {
+        let (sig, code) = sys::sigwaitinfo(signals)?;
+        if sig == libc::SIGCHLD {
+            match waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(_, c)) => return Ok(c),
+                Ok(WaitStatus::Signaled(_, s, _)) => return Ok(128 + s as i32),
+                _ => continue,
+            }
+        } else if code != libc::SI_KERNEL {
+            if let Ok(s) = Signal::try_from(sig) {
+                let _ = kill(pid, s);
+            }
+        }
+    }
+}
+
+/// Map our own uid and gid (only) into the child's user namespace.
+fn write_id_maps(pid: Pid) -> Result<(), SandboxError> {
+    let uid = nix::unistd::geteuid().as_raw();
+    let gid = nix::unistd::getegid().as_raw();
+    let dir = PathBuf::from(format!("/proc/{pid}"));
+    let w = |name: &str, s: String| std::fs::write(dir.join(name), s).map_err(|e| SandboxError::sys(format!("write {name}"), e));
+    w("setgroups", "deny".into())?;
+    w("uid_map", format!("{uid} {uid} 1\n"))?;
+    w("gid_map", format!("{gid} {gid} 1\n"))
+}
+
+/// The Landlock rules for the same view. With `host_view` (the fallback), the sandbox's own
+/// tmpfs entries do not exist: `/tmp` stays the host's (writable), the home directory is not
+/// granted at all, only its allowlisted entries.
+fn landlock_plan(plan: &MountPlan, host_view: Option<&std::path::Path>) -> LandlockPlan {
+    let mut fs = Vec::new();
+    for (path, access) in &plan.access {
+        let access = match access {
+            Access::Read => FsAccess::ReadOnly,
+            Access::Write => FsAccess::ReadWrite,
+            Access::Device => FsAccess::Device,
+        };
+        fs.push(FsRule { path: path.clone(), access });
+    }
+    if host_view.is_some() {
+        // Tmpfs entries of the fresh view other than /tmp, /var/tmp, /dev/shm are synthetic
+        // there (the home directory, /run, /dev): drop the ones that would grant host files.
+        let keep_write = ["/tmp", "/var/tmp", "/dev/shm"];
+        fs.retain(|r| r.access != FsAccess::ReadWrite || keep_write.iter().any(|k| r.path == std::path::Path::new(k)) || plan.ops.iter().any(|op| matches!(op, plan::MountOp::Bind { dst, write: true, .. } if *dst == r.path)));
+    }
+    LandlockPlan { fs, tcp_connect: host_view.map(|_| Vec::new()), scope: true }
+}
+
+/// The launcher's private directory for the egress socket (only when a network is allowed).
+struct Runtime {
+    dir: PathBuf,
+}
+
+impl Runtime {
+    fn create() -> Result<Runtime, SandboxError> {
+        let base = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from).filter(|p| p.is_dir()).unwrap_or_else(std::env::temp_dir);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let dir = base.join(format!("airlock-run-{}-{nanos:x}", std::process::id()));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| SandboxError::Path { path: dir.clone(), source: e })?;
+        Ok(Runtime { dir })
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.join("egress.sock")
+    }
+}
+
+use std::os::unix::fs::DirBuilderExt;
+
+/// Removes what the run created on the host: the runtime directory, and mount points made in
+/// the user's repository (only if still empty).
+struct Cleanup {
+    dirs: Vec<PathBuf>,
+    runtime: Option<Runtime>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for d in &self.dirs {
+            let _ = std::fs::remove_dir(d);
+        }
+        if let Some(rt) = &self.runtime {
+            let _ = std::fs::remove_dir_all(&rt.dir);
+        }
+    }
+}
