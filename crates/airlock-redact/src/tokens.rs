@@ -62,8 +62,25 @@ pub(crate) fn compiled() -> bool {
     REGEX.is_some()
 }
 
+/// Literals at least one of which every shape contains. Checking them first costs
+/// microseconds; compiling [`REGEX`] costs milliseconds, which a one-shot process (the
+/// sandbox launcher checking a dozen environment values) should pay only when a value
+/// could hold a token at all.
+static LITERALS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::new([
+        "AKIA", "ASIA", "ABIA", "ACCA", "gh", "github_pat_", "gl", "hooks.slack.com", "xox", "k_live_",
+        "AIza", "sk-", "hf_", "npm_", "pypi-", "SK", "SG.", "eyJ", "AccountKey=", "SharedAccessKey=",
+    ])
+    .ok()
+});
+
 /// Appends every token found in `text` whose kind `enabled` accepts.
 pub(crate) fn find(text: &str, enabled: &dyn Fn(&str) -> bool, out: &mut Vec<Cand<'_>>) {
+    if let Some(lits) = LITERALS.as_ref() {
+        if !lits.is_match(text) {
+            return;
+        }
+    }
     let Some(re) = REGEX.as_ref() else { return };
     let b = text.as_bytes();
     for caps in re.captures_iter(text) {
@@ -153,6 +170,15 @@ fn jwt(m: &str, _: Option<u8>) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_shape_example_passes_the_literal_prefilter() {
+        let lits = super::LITERALS.as_ref().unwrap_or_else(|| panic!("literals"));
+        for shape in super::SHAPES {
+            let info = crate::kinds::kind(shape.kind).unwrap_or_else(|| panic!("{} not in the kinds table", shape.kind));
+            assert!(lits.is_match(info.example), "{}: example {:?} has none of the literals", shape.kind, info.example);
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -32,8 +32,12 @@ fn init_inner(prep: &mut Prepared, sync: OwnedFd) -> Result<i32, SandboxError> {
         return Err(SandboxError::Invalid("the launcher went away".into()));
     }
     drop(f);
+    let t0 = std::time::Instant::now();
+    let timing = std::env::var_os("AIRLOCK_SANDBOX_TIMING").is_some();
+    let tick = |what: &str| if timing { eprintln!("  init [{:>6} us] {what}", t0.elapsed().as_micros()) };
     nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| SandboxError::sys("PR_SET_PDEATHSIG", e))?;
     mounts::build_root(&prep.plan)?;
+    tick("mounts");
     let _ = nix::unistd::sethostname("airlock");
     sys::loopback_up()?;
     if prep.network {
@@ -47,6 +51,7 @@ fn init_inner(prep: &mut Prepared, sync: OwnedFd) -> Result<i32, SandboxError> {
             prep.add_env(name, "localhost,127.0.0.1,::1");
         }
     }
+    tick("net");
     let (err_r, err_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::sys("pipe", e))?;
     let child = match sys::fork()? {
         ForkResult::Child => {
@@ -112,12 +117,16 @@ fn exec_inner(prep: &Prepared) -> Result<Never, (i32, String)> {
     sys::drop_bounding_set().map_err(setup)?;
     sys::lock_no_root_caps().map_err(setup)?;
     nix::sys::prctl::set_no_new_privs().map_err(|e| setup(SandboxError::sys("PR_SET_NO_NEW_PRIVS", e)))?;
+    let t0 = std::time::Instant::now();
+    let timing = std::env::var_os("AIRLOCK_SANDBOX_TIMING").is_some();
     let outcome = crate::landlock::restrict_self(&prep.landlock).map_err(setup)?;
     if !outcome.fully_enforced && prep.landlock_required {
         return Err(setup(SandboxError::Unsupported(format!("Landlock only partly enforced: {}", outcome.notes.join("; ")))));
     }
     let (path, argv, envp) = prep.exec_args().map_err(|e| (127, e))?;
+    if timing { eprintln!("    cmd landlock {} us", t0.elapsed().as_micros()) }
     crate::seccomp::install().map_err(setup)?;
+    if timing { eprintln!("    cmd +seccomp {} us", t0.elapsed().as_micros()) }
     let e = nix::unistd::execve(&path, &argv, &envp).err().unwrap_or(nix::errno::Errno::EINVAL);
     let code = if e == nix::errno::Errno::ENOENT { 127 } else { 126 };
     Err((code, format!("{}: {}", path.to_string_lossy(), e.desc())))

@@ -72,17 +72,22 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
         return Err(SandboxError::Invalid("no command to run".into()));
     }
     sys::assert_single_threaded()?;
+    let t0 = std::time::Instant::now();
+    let tick = |what: &str| if std::env::var_os("AIRLOCK_SANDBOX_TIMING").is_some() { eprintln!("[{:>6} us] {what}", t0.elapsed().as_micros()) };
     let network = !spec.rules.allow_domains.is_empty() || !spec.rules.port_forwards.is_empty();
     let runtime = if network { Some(Runtime::create()?) } else { None };
     let listener = match &runtime {
         Some(rt) => Some(std::os::unix::net::UnixListener::bind(rt.socket()).map_err(|e| SandboxError::sys("egress socket", e))?),
         None => None,
     };
+    tick("runtime");
     let plan = plan::build(spec, runtime.as_ref().map(|r| r.socket()).as_deref(), network)?;
     for n in &plan.notes {
         eprintln!("airlock: note: {n}");
     }
+    tick("plan");
     let (env, _dropped) = crate::env::scrub(&spec.env, &spec.rules.env);
+    tick("env");
     let signals = waited_signals();
     let mut prep = Prepared {
         landlock: landlock_plan(&plan, None),
@@ -126,6 +131,7 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
         }
     };
     drop(sync_r);
+    tick("clone");
     if let Err(e) = write_id_maps(pid) {
         let _ = kill(pid, Signal::SIGKILL);
         let _ = waitpid(pid, None);
@@ -134,6 +140,7 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
     let mut w = std::fs::File::from(sync_w);
     w.write_all(b"1").map_err(|e| SandboxError::sys("sync", e))?;
     drop(w);
+    tick("maps");
     let _egress = match listener {
         Some(l) => {
             let policy = NetPolicy { allow_domains: spec.rules.allow_domains.clone(), port_forwards: spec.rules.port_forwards.clone() };
