@@ -33,10 +33,52 @@ pub fn answer<F>(agent: Agent, input: &[u8], judge: F) -> HookAnswer
 where
     F: FnOnce(&ToolCall, Option<&str>) -> Result<Verdict, String>,
 {
-    match judge_input(agent, input, judge) {
-        Ok(verdict) => render(agent, verdict.decision, &verdict.reason()),
+    answer_rewriting(agent, input, |call, cwd| judge(call, cwd).map(|v| (v, None)))
+}
+
+/// A shell command the hook answers "allow" for, but to be run in another form: the agent
+/// runs `command` in place of the model's (the sandbox wrapper).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    pub command: String,
+    /// Shown to the person and the model as the reason.
+    pub reason: String,
+}
+
+/// [`answer`], where the judge may also ask for the call to run rewritten. Only Claude Code can
+/// take a rewritten call (`updatedInput`); for the other agents a rewrite is ignored and the
+/// verdict alone answers.
+pub fn answer_rewriting<F>(agent: Agent, input: &[u8], judge: F) -> HookAnswer
+where
+    F: FnOnce(&ToolCall, Option<&str>) -> Result<(Verdict, Option<Rewrite>), String>,
+{
+    let mut tool_input = Value::Null;
+    let judged = judge_input(agent, input, &mut tool_input, judge);
+    match judged {
+        Ok((verdict, Some(rw))) if agent == Agent::ClaudeCode && verdict.decision != Decision::Deny => {
+            match rewritten(&tool_input, &rw.command) {
+                Some(updated) => HookAnswer {
+                    stdout: json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "allow",
+                        "permissionDecisionReason": rw.reason, "updatedInput": updated}})
+                    .to_string(),
+                    stderr: String::new(),
+                    exit_code: 0,
+                },
+                None => render(agent, verdict.decision, &verdict.reason()),
+            }
+        }
+        Ok((verdict, _)) => render(agent, verdict.decision, &verdict.reason()),
         Err(e) => refuse(agent, &e),
     }
+}
+
+/// The agent's own tool input with only `command` replaced (its timeout, description and other
+/// fields kept as the agent sent them).
+fn rewritten(tool_input: &Value, command: &str) -> Option<Value> {
+    let mut v = tool_input.as_object()?.clone();
+    v.get("command")?.as_str()?;
+    v.insert("command".into(), Value::String(command.into()));
+    Some(Value::Object(v))
 }
 
 /// A deny for a call that could not be judged (unreadable input, analysis out of time), with the
@@ -49,9 +91,9 @@ pub fn refuse(agent: Agent, why: &str) -> HookAnswer {
     a
 }
 
-fn judge_input<F>(agent: Agent, input: &[u8], judge: F) -> Result<Verdict, String>
+fn judge_input<F, T>(agent: Agent, input: &[u8], tool_input_out: &mut Value, judge: F) -> Result<T, String>
 where
-    F: FnOnce(&ToolCall, Option<&str>) -> Result<Verdict, String>,
+    F: FnOnce(&ToolCall, Option<&str>) -> Result<T, String>,
 {
     if input.len() > MAX_HOOK_INPUT {
         return Err(format!(
@@ -69,7 +111,9 @@ where
     let tool_input = v.get("tool_input").cloned().unwrap_or(Value::Null);
     let cwd = v.get("cwd").and_then(Value::as_str);
     let call = adapters::normalize(agent, tool, &tool_input).map_err(|e| e.to_string())?;
-    judge(&call, cwd)
+    let r = judge(&call, cwd);
+    *tool_input_out = tool_input;
+    r
 }
 
 fn render(agent: Agent, decision: Decision, reason: &str) -> HookAnswer {
@@ -226,5 +270,22 @@ mod tests {
         assert!(a.stderr.contains("malformed"));
         let huge = vec![b' '; MAX_HOOK_INPUT + 1];
         assert_eq!(answer(Agent::ClaudeCode, &huge, never).exit_code, 2);
+    }
+
+    #[test]
+    fn a_rewrite_becomes_updated_input_for_claude_code_only() {
+        let input = br#"{"tool_name":"Bash","tool_input":{"command":"make test","timeout":5},"cwd":"/w"}"#;
+        let rw = || Rewrite { command: "airlock run -- /bin/bash -c 'make test'".into(), reason: "sandboxed".into() };
+        let a = answer_rewriting(Agent::ClaudeCode, input, |_, _| Ok((verdict(Decision::Ask), Some(rw()))));
+        let v: Value = serde_json::from_str(&a.stdout).unwrap();
+        assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "allow");
+        assert_eq!(v["hookSpecificOutput"]["updatedInput"]["command"], "airlock run -- /bin/bash -c 'make test'");
+        assert_eq!(v["hookSpecificOutput"]["updatedInput"]["timeout"], 5);
+        // A deny is never turned into a sandboxed allow.
+        let d = answer_rewriting(Agent::ClaudeCode, input, |_, _| Ok((verdict(Decision::Deny), Some(rw()))));
+        assert!(d.stdout.contains("\"deny\""), "{}", d.stdout);
+        // Codex cannot take a rewritten call: the verdict alone answers (ask -> deny there).
+        let c = answer_rewriting(Agent::Codex, input, |_, _| Ok((verdict(Decision::Ask), Some(rw()))));
+        assert!(c.stdout.contains("\"deny\"") && !c.stdout.contains("updatedInput"), "{}", c.stdout);
     }
 }

@@ -13,7 +13,7 @@ pub mod install;
 
 pub use adapters::normalize;
 pub use error::AgentError;
-pub use hook::{answer, refuse, HookAnswer, MAX_HOOK_INPUT};
+pub use hook::{answer, answer_rewriting, refuse, HookAnswer, Rewrite, MAX_HOOK_INPUT};
 
 use std::fmt;
 
