@@ -40,6 +40,10 @@ pub enum FsAccess {
     /// Read, write and ioctl on an existing device file such as `/dev/null`; nothing created or
     /// removed.
     Device,
+    /// List directories only (no file contents): granted on `/` so that walking up the tree
+    /// (`ls /`, tools looking for a project root) works while file reads stay limited to the
+    /// other rules.
+    ListDir,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -220,6 +224,7 @@ fn rights(access: FsAccess, abi: ABI, is_dir: bool) -> BitFlags<AccessFs> {
         FsAccess::ReadOnly => AccessFs::from_read(abi),
         FsAccess::ReadWrite => AccessFs::from_all(abi),
         FsAccess::Device => (AccessFs::ReadFile | AccessFs::WriteFile | AccessFs::IoctlDev) & AccessFs::from_all(abi),
+        FsAccess::ListDir => BitFlags::from(AccessFs::ReadDir),
     };
     if is_dir {
         granted

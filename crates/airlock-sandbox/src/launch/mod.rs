@@ -184,7 +184,7 @@ fn write_id_maps(pid: Pid) -> Result<(), SandboxError> {
 /// tmpfs entries do not exist: `/tmp` stays the host's (writable), the home directory is not
 /// granted at all, only its allowlisted entries.
 fn landlock_plan(plan: &MountPlan, host_view: Option<&std::path::Path>) -> LandlockPlan {
-    let mut fs = Vec::new();
+    let mut fs = vec![FsRule { path: "/".into(), access: FsAccess::ListDir }];
     for (path, access) in &plan.access {
         let access = match access {
             Access::Read => FsAccess::ReadOnly,
