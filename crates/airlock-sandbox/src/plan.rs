@@ -81,6 +81,18 @@ pub const RUN_DIR: &str = "/run/airlock";
 pub fn build(spec: &SandboxSpec, egress_socket: Option<&Path>, dns: bool) -> Result<MountPlan, SandboxError> {
     let mut p = MountPlan::default();
     let workspace = canonical(&spec.workspace)?;
+    if workspace == Path::new("/") {
+        return Err(SandboxError::Invalid("the workspace cannot be / (everything would be writable); run from a project directory or pass --workspace".into()));
+    }
+    if let Some(home) = spec.home.as_deref().and_then(|h| canonical(h).ok()) {
+        if home.starts_with(&workspace) {
+            return Err(SandboxError::Invalid(format!(
+                "the workspace {} contains the home directory {}: its keys and tokens would be visible; run from a project directory or pass --workspace",
+                workspace.display(),
+                home.display()
+            )));
+        }
+    }
     for sys in SYSTEM {
         let path = Path::new(sys);
         match path.symlink_metadata() {
@@ -117,7 +129,7 @@ pub fn build(spec: &SandboxSpec, egress_socket: Option<&Path>, dns: bool) -> Res
     // Home, the extra paths and the workspace, parents before children.
     let mut nested: Vec<(PathBuf, Nested)> = Vec::new();
     if let Some(home) = spec.home.as_deref().and_then(|h| canonical(h).ok()) {
-        if home != Path::new("/") && home != workspace {
+        if home != Path::new("/") {
             nested.push((home.clone(), Nested::Home));
         }
         let mut entries: Vec<(String, bool)> = HOME_READ.iter().map(|e| (e.to_string(), false)).collect();
@@ -246,5 +258,62 @@ fn file_has_secret(path: &Path) -> bool {
         }
         Ok(_) => true,
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::SandboxRules;
+
+    fn spec(ws: &Path, home: &Path) -> SandboxSpec {
+        SandboxSpec {
+            workspace: ws.into(),
+            cwd: ws.into(),
+            home: Some(home.into()),
+            rules: SandboxRules::default(),
+            argv: vec!["true".into()],
+            env: Vec::new(),
+            require_full: false,
+        }
+    }
+
+    fn tmp() -> (tempfile::TempDir, PathBuf) {
+        let t = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = std::fs::canonicalize(t.path()).unwrap_or_else(|e| panic!("{e}"));
+        (t, p)
+    }
+
+    #[test]
+    fn a_workspace_holding_the_home_directory_is_refused() {
+        let (_t, base) = tmp();
+        let home = base.join("home");
+        std::fs::create_dir_all(home.join(".ssh")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(build(&spec(&home, &home), None, false), Err(SandboxError::Invalid(_))));
+        assert!(matches!(build(&spec(&base, &home), None, false), Err(SandboxError::Invalid(_))));
+        assert!(matches!(build(&spec(Path::new("/"), &home), None, false), Err(SandboxError::Invalid(_))));
+    }
+
+    #[test]
+    fn home_shows_toolchains_and_never_keys() {
+        let (_t, base) = tmp();
+        let home = base.join("home");
+        let ws = home.join("src/proj");
+        for d in [".ssh", ".aws", ".cargo", ".config/gh"] {
+            std::fs::create_dir_all(home.join(d)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::create_dir_all(&ws).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(home.join(".cargo/credentials.toml"), "token").unwrap_or_else(|e| panic!("{e}"));
+        let p = build(&spec(&ws, &home), None, false).unwrap_or_else(|e| panic!("{e}"));
+        let binds: Vec<&PathBuf> = p.ops.iter().filter_map(|o| match o { MountOp::Bind { dst, .. } => Some(dst), _ => None }).collect();
+        assert!(binds.contains(&&home.join(".cargo")));
+        assert!(binds.contains(&&ws));
+        assert!(!binds.iter().any(|b| b.starts_with(home.join(".ssh")) || b.starts_with(home.join(".aws")) || b.starts_with(home.join(".config/gh"))));
+        assert!(p.ops.contains(&MountOp::Mask { dst: home.join(".cargo/credentials.toml"), dir: false }));
+        // The home tmpfs comes before the workspace inside it.
+        let pos = |want: &MountOp| p.ops.iter().position(|o| o == want);
+        let home_at = pos(&MountOp::Tmpfs { dst: home.clone() }).unwrap_or(usize::MAX);
+        let ws_at = pos(&MountOp::Bind { src: ws.clone(), dst: ws.clone(), write: true }).unwrap_or(0);
+        assert!(home_at < ws_at, "{:?}", p.ops);
     }
 }
