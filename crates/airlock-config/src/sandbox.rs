@@ -131,6 +131,7 @@ impl SandboxSection {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn parse(s: &str) -> SandboxSection {

@@ -170,6 +170,7 @@ fn jwt(m: &str, _: Option<u8>) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
     #[test]
     fn every_shape_example_passes_the_literal_prefilter() {
         let lits = super::LITERALS.as_ref().unwrap_or_else(|| panic!("literals"));

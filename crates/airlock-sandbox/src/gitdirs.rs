@@ -110,6 +110,7 @@ fn hooks_path(config: &Path) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn git(dir: &Path, args: &[&str]) {

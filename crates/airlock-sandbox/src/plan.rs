@@ -263,6 +263,7 @@ fn file_has_secret(path: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::spec::SandboxRules;
 

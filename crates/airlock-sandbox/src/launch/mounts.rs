@@ -180,6 +180,7 @@ pub fn inside(root: &Path, dst: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]
