@@ -502,7 +502,6 @@ fn git_config_cannot_be_changed() {
 }
 
 #[test]
-#[ignore = "escape: .git can be moved aside and replaced by a copy whose config sets core.hooksPath (runs on the host's next git commit); not yet denied"]
 fn git_dir_cannot_be_replaced_wholesale() {
     // The read-only mounts on .git/hooks and .git/config protect nothing if .git itself can be
     // swapped for a copy whose config points hooks at the workspace: the host's next `git commit`

@@ -14,6 +14,10 @@ pub struct GitDirs {
     pub create: Vec<PathBuf>,
     /// A worktree's common repository when it lies outside the workspace.
     pub common_outside: Option<PathBuf>,
+    /// The repository directory inside the workspace, to be mounted on itself (writable) so it
+    /// cannot be renamed or removed: a `.git` moved aside and replaced by one whose config sets
+    /// `core.hooksPath` would run hooks on the host.
+    pub pin: Option<PathBuf>,
 }
 
 /// Resolve the git layout of `workspace` (already canonical). No git process is spawned.
@@ -22,6 +26,7 @@ pub fn resolve(workspace: &Path) -> GitDirs {
     let dot = workspace.join(".git");
     let Ok(md) = dot.symlink_metadata() else { return out };
     let git_dir = if md.is_dir() {
+        out.pin = Some(dot.clone());
         dot
     } else {
         match read_gitdir_file(&dot, workspace) {
@@ -58,10 +63,12 @@ pub fn resolve(workspace: &Path) -> GitDirs {
     // the host at the next commit.
     if let Some(hp) = hooks_path(&common.join("config")) {
         let abs = if Path::new(&hp).is_absolute() { PathBuf::from(&hp) } else { workspace.join(&hp) };
-        if let Ok(abs) = std::fs::canonicalize(abs) {
-            if abs.starts_with(workspace) && !out.protect.contains(&abs) {
-                out.protect.push(abs);
-            }
+        match std::fs::canonicalize(&abs) {
+            Ok(abs) if abs.starts_with(workspace) && !out.protect.contains(&abs) => out.protect.push(abs),
+            Ok(_) => {}
+            // Not there yet: the sandbox must not be the one to create it.
+            Err(_) if abs.starts_with(workspace) && !abs.components().any(|c| c == std::path::Component::ParentDir) => out.create.push(abs),
+            Err(_) => {}
         }
     }
     out

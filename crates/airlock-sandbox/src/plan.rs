@@ -74,6 +74,9 @@ const WORKSPACE_PROTECTED: &[&str] = &[
     ".vscode", ".idea", ".envrc", ".husky",
 ];
 
+/// Agent settings directories made to exist (empty, read-only) during a run when missing.
+const AGENT_DIRS: &[&str] = &[".claude", ".codex", ".gemini"];
+
 /// Where the egress socket and the generated `resolv.conf` appear inside.
 pub const RUN_DIR: &str = "/run/airlock";
 
@@ -178,9 +181,17 @@ pub fn build(spec: &SandboxSpec, egress_socket: Option<&Path>, dns: bool) -> Res
         let path = workspace.join(name);
         if path.symlink_metadata().is_ok() {
             p.protect(&path);
+        } else if AGENT_DIRS.contains(name) {
+            // An agent reads hooks and permissions from here at its next start: the sandbox
+            // must not be able to create it. An empty directory stands in during the run.
+            p.created.push(path.clone());
+            p.protect(&path);
         }
     }
     let git = gitdirs::resolve(&workspace);
+    if let Some(dot) = &git.pin {
+        p.ops.push(MountOp::Bind { src: dot.clone(), dst: dot.clone(), write: true });
+    }
     for path in &git.protect {
         p.protect(path);
     }

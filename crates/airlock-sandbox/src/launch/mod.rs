@@ -102,7 +102,11 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
         plan,
     };
     for dir in &prep.plan.created {
-        std::fs::create_dir(dir).map_err(|e| SandboxError::Path { path: dir.clone(), source: e })?;
+        match std::fs::create_dir_all(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(SandboxError::Path { path: dir.clone(), source: e }),
+        }
     }
     let _cleanup = Cleanup { dirs: prep.plan.created.clone(), runtime };
 
