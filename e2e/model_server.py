@@ -6,8 +6,8 @@ the first turn of a conversation answers with one shell tool call running SCRIPT
 client sends the tool's result back, it answers with a final text and ends the turn. Every request
 is appended to --log as one JSON line (method, path, body) for the test's assertions.
 
-Also runs a "telemetry" listener on --listen-port that records whatever is sent to it: it stands in
-for the exfiltration host. Loopback only.
+Also runs a "telemetry" listener on --listen-port that records whatever is sent to it (an HTTP
+request's headers and its content-length body): it stands in for the exfiltration host. Loopback only.
 """
 import argparse, json, socketserver, threading, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -177,8 +177,14 @@ class Telemetry(socketserver.BaseRequestHandler):
                 if not c:
                     break
                 chunks.append(c)
-                if b"\r\n\r\n" in b"".join(chunks):
-                    break
+                data = b"".join(chunks)
+                head, sep, body = data.partition(b"\r\n\r\n")
+                if sep:
+                    # The headers, and the body when content-length says how long it is.
+                    length = next((int(l.split(b":", 1)[1]) for l in head.split(b"\r\n")[1:]
+                                   if l.lower().startswith(b"content-length:") and l.split(b":", 1)[1].strip().isdigit()), 0)
+                    if len(body) >= length:
+                        break
         except OSError:
             pass
         with LOCK, open(ARGS.listen_log, "ab") as f:

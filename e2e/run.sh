@@ -21,6 +21,12 @@ for tool in unshare ip timeout curl; do
     break
   fi
 done
-[ -x target/release/airlock ] || cargo build --release -p airlock-cli
+# The driver uses target/release/airlock unless given --airlock: rebuild it (a no-op when fresh), so the
+# suite never runs a binary older than the tree.
+if command -v cargo >/dev/null; then
+  cargo build --quiet --release -p airlock-cli
+elif [ ! -x target/release/airlock ]; then
+  echo "e2e: no cargo and no target/release/airlock" >&2; exit 1
+fi
 # A fresh network namespace: only loopback, which the model server and the stand-in exfiltration host share.
 exec unshare -n bash -c 'ip link set lo up && exec python3 e2e/driver.py "$@"' driver "$@"
