@@ -74,13 +74,31 @@ pub fn resolve(workspace: &Path) -> GitDirs {
     out
 }
 
-/// The hooks directory, config and info of a repository directory, those that exist.
+/// The hooks directory, config and info of a repository directory, those that exist, and the
+/// same of its submodules' repositories (`modules/<name>`, two levels deep).
 pub fn protected_in(git_dir: &Path) -> Vec<PathBuf> {
-    ["hooks", "config", "info"]
+    let mut out: Vec<PathBuf> = ["hooks", "config", "info"]
         .iter()
         .map(|n| git_dir.join(n))
         .filter(|p| p.exists())
-        .collect()
+        .collect();
+    let mut dirs = vec![(git_dir.join("modules"), 0)];
+    while let Some((dir, depth)) = dirs.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        for e in rd.flatten().take(256) {
+            let sub = e.path();
+            if sub.join("HEAD").is_file() {
+                out.extend(["hooks", "config"].iter().map(|n| sub.join(n)).filter(|p| p.exists()));
+                if depth < 1 {
+                    dirs.push((sub.join("modules"), depth + 1));
+                }
+            } else if sub.is_dir() && depth < 1 {
+                // Submodule names may hold slashes: `modules/libs/foo`.
+                dirs.push((sub, depth + 1));
+            }
+        }
+    }
+    out
 }
 
 /// `gitdir: <path>` in a worktree's `.git` file, resolved against the workspace.
@@ -165,5 +183,19 @@ mod tests {
         std::fs::create_dir(ws.join(".husky")).unwrap_or_else(|e| panic!("{e}"));
         git(&ws, &["config", "core.hooksPath", ".husky"]);
         assert!(resolve(&ws).protect.contains(&ws.join(".husky")));
+    }
+
+    #[test]
+    fn submodule_hooks_are_protected() {
+        let t = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let ws = std::fs::canonicalize(t.path()).unwrap_or_else(|e| panic!("{e}"));
+        git(&ws, &["init", "-q"]);
+        let sub = ws.join(".git/modules/libs/foo");
+        std::fs::create_dir_all(sub.join("hooks")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(sub.join("HEAD"), "ref: refs/heads/main\n").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(sub.join("config"), "").unwrap_or_else(|e| panic!("{e}"));
+        let d = resolve(&ws);
+        assert!(d.protect.contains(&sub.join("hooks")), "{:?}", d.protect);
+        assert!(d.protect.contains(&sub.join("config")));
     }
 }
