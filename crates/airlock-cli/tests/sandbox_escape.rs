@@ -60,6 +60,16 @@ macro_rules! require_sandbox {
     };
 }
 
+/// A host tool a test drives inside the sandbox; without it the test is a visible skip.
+macro_rules! require_tool {
+    ($tool:expr) => {
+        if Command::new("sh").args(["-c", &format!("command -v {}", $tool)]).output().map(|o| !o.status.success()).unwrap_or(true) {
+            eprintln!("SKIP: {} (not installed on this machine)", $tool);
+            return;
+        }
+    };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fixture
 
@@ -619,6 +629,7 @@ fn unlisted_name_is_denied_and_reported_with_allow_domain() {
 #[test]
 fn unlisted_name_through_the_proxy_is_denied_and_reported() {
     require_sandbox!();
+    require_tool!("curl");
     let fx = Fx::new();
     let name = format!("{}.evil.example", unique("exfil-"));
     let out = fx.sh(
@@ -958,10 +969,7 @@ fn cargo_build_offline_works_inside() {
 #[test]
 fn npm_offline_install_and_script_work_inside() {
     require_sandbox!();
-    if Command::new("npm").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
-        eprintln!("SKIP: npm (not installed on this machine)");
-        return;
-    }
+    require_tool!("npm");
     let fx = Fx::new();
     let token = unique("npm-lib-");
     fs::create_dir_all(fx.ws.join("lib")).unwrap();
@@ -1015,6 +1023,7 @@ fn serve_http(body: String) -> u16 {
 #[test]
 fn curl_to_forwarded_local_port_works() {
     require_sandbox!();
+    require_tool!("curl");
     let fx = Fx::new();
     let body = unique("served-body-");
     let port = serve_http(body.clone());
@@ -1122,4 +1131,126 @@ fn raw_and_netlink_sockets_are_denied() {
     for name in ["raw", "packet", "netlink"] {
         assert!(out.stdout.contains(&format!("{name} denied")), "{name} socket created:\n{out}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Later additions: worktrees, symlinks, inherited descriptors, the proxy and loopback
+
+#[test]
+fn symlink_out_of_workspace_does_not_write_host() {
+    // A link planted in the workspace (by an earlier run or by the repository itself) that points
+    // outside it must not become a way to write there.
+    require_sandbox!();
+    let fx = Fx::new();
+    std::os::unix::fs::symlink(&fx.outside, fx.ws.join("out-link")).unwrap();
+    std::os::unix::fs::symlink(fx.home.join(".bashrc"), fx.ws.join("rc-link")).unwrap();
+    let before = snapshot(&fx.outside);
+    let rc_before = fs::read(fx.home.join(".bashrc")).unwrap();
+    let out = fx.sh(
+        &[],
+        "echo pwned > out-link/new.txt; echo pwned >> out-link/existing.txt; echo pwned >> rc-link; \
+         cat out-link/existing.txt; ln -s / root-link; echo pwned > root-link/etc/airlock-root-link; true",
+    );
+    let _ = fs::remove_file("/etc/airlock-root-link");
+    fx.assert_ran_clean(&out);
+    assert_eq!(snapshot(&fx.outside), before, "written outside through a symlink:\n{out}");
+    assert_eq!(fs::read(fx.home.join(".bashrc")).unwrap(), rc_before, "~/.bashrc changed through a symlink:\n{out}");
+    assert!(!Path::new("/etc/airlock-root-link").exists(), "{out}");
+}
+
+#[test]
+fn git_worktree_common_dir_is_protected() {
+    // The workspace is a linked worktree: its hooks and config live in the main repository's
+    // .git (the common dir), outside the workspace; git must work and they must stay read-only.
+    require_sandbox!();
+    let fx = Fx::new();
+    let wt = fx.root.join("wt");
+    git(&fx.ws, &["worktree", "add", "-q", "-b", "feature", wt.to_str().unwrap()]);
+    let common = fx.ws.join(".git");
+    let config_before = fs::read(common.join("config")).unwrap();
+    let hooks_before = snapshot(&common.join("hooks"));
+    fs::write(wt.join("README.md"), "# fixture\nchanged in the worktree\n").unwrap();
+    let mut cmd = Command::new(AIRLOCK);
+    cmd.arg("run").arg("--workspace").arg(&wt).arg("--").args([
+        "sh",
+        "-c",
+        &format!(
+            "echo {RAN}; git status --porcelain; git -c user.name=In -c user.email=in@example.com commit -q -am wt-commit; \
+             C=$(git rev-parse --git-common-dir); echo common=$C; \
+             printf '#!/bin/sh\\necho pwned\\n' > \"$C/hooks/pre-commit\"; chmod +x \"$C/hooks/pre-commit\"; \
+             git config core.hooksPath /tmp/evil; echo '[core] fsmonitor = pwned' >> \"$C/config\"; \
+             mkdir -p \"$C/worktrees/wt\" && echo '[core] hooksPath = /tmp/evil' > \"$C/worktrees/wt/config.worktree\"; true"
+        ),
+    ]);
+    cmd.current_dir(&wt)
+        .env("HOME", &fx.home)
+        .env("CANARY_SECRET_TOKEN", &fx.env_marker)
+        .env("GITHUB_TOKEN", &fx.github_token)
+        .env("AIRLOCK_MANAGED_CONFIG", fx.root.join("no-managed.toml"))
+        .env("AIRLOCK_USER_CONFIG", fx.root.join("no-user.toml"))
+        .stdin(Stdio::null());
+    let out = run_with_timeout(cmd, None, TIMEOUT);
+    fx.assert_ran_clean(&out);
+    assert!(out.stdout.contains(" M README.md"), "git status does not work in the worktree:\n{out}");
+    assert_eq!(git(&wt, &["log", "-1", "--format=%s"]).trim(), "wt-commit", "the commit did not land:\n{out}");
+    assert_eq!(fs::read(common.join("config")).unwrap(), config_before, "the common config changed:\n{out}");
+    assert_eq!(snapshot(&common.join("hooks")), hooks_before, "the common hooks changed:\n{out}");
+    let cfg = git(&wt, &["config", "--list"]);
+    assert!(!cfg.contains("hookspath") && !cfg.contains("fsmonitor"), "{cfg}\n{out}");
+}
+
+/// Runs argv with the file at `path` open on descriptor 5 (inheritable), as a careless agent
+/// process might leave it.
+const FD_HARNESS: &str = r#"
+import os, subprocess, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.dup2(fd, 5, inheritable=True)
+p = subprocess.run(sys.argv[2:], pass_fds=(5,), capture_output=True)
+sys.stdout.write(p.stdout.decode(errors='replace'))
+sys.stderr.write(p.stderr.decode(errors='replace'))
+sys.exit(p.returncode)
+"#;
+
+#[test]
+#[ignore = "escape: a descriptor inherited from the caller (fd 5 on ~/.ssh/id_ed25519) stays open inside and is readable; not yet denied"]
+fn inherited_file_descriptors_are_closed() {
+    require_sandbox!();
+    let fx = Fx::new();
+    let inner = fx.command(
+        &[],
+        &["sh", "-c", &format!("echo {RAN}; ls -l /proc/self/fd; cat <&5; cat /proc/self/fd/5; head -c 400 /proc/1/fd/5; true")],
+    );
+    let mut harness = Command::new(PY);
+    harness.arg("-c").arg(FD_HARNESS).arg(fx.home.join(".ssh/id_ed25519")).arg(inner.get_program()).args(inner.get_args());
+    harness.current_dir(&fx.ws);
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => harness.env(k, v),
+            None => harness.env_remove(k),
+        };
+    }
+    let out = run_with_timeout(harness, None, TIMEOUT);
+    fx.assert_ran_clean(&out);
+}
+
+#[test]
+fn egress_proxy_refuses_an_allowed_name_that_resolves_to_loopback() {
+    // `localhost` is on the allow list, but the proxy must not connect to a loopback address no
+    // port forward names (an SSRF into the host's local services).
+    require_sandbox!();
+    require_tool!("curl");
+    let fx = Fx::new();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let out = fx.sh(
+        &["--allow-domain", "localhost"],
+        &format!(
+            "curl -fsS --noproxy '' --max-time 10 http://localhost:{port}/ && echo \"FETCHED\"; \
+             curl -fsS --noproxy '' --max-time 10 -p http://localhost:{port}/ && echo \"FETCHED\"; \
+             curl -fsS --noproxy '' --max-time 10 http://169.254.169.254/latest/meta-data/ && echo \"FETCHED\"; true"
+        ),
+    );
+    fx.assert_ran_clean(&out);
+    assert!(!out.stdout.contains("FETCHED"), "{out}");
+    assert_accepts_nothing(&listener, "the host's loopback listener");
 }
