@@ -1254,3 +1254,45 @@ fn egress_proxy_refuses_an_allowed_name_that_resolves_to_loopback() {
     assert!(!out.stdout.contains("FETCHED"), "{out}");
     assert_accepts_nothing(&listener, "the host's loopback listener");
 }
+
+// ---------------------------------------------------------------------------------------------
+// seccomp argument truncation: the kernel reads ioctl's `cmd` and socket's `family` as 32-bit
+// values, so a filter that compares the whole 64-bit register is bypassed by setting high bits.
+
+const HIGH_BITS: &str = r#"
+import ctypes, fcntl, os, termios, tty
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+SYS_ioctl, SYS_socket = 16, 41
+m, s = os.openpty()
+tty.setraw(s)
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    fcntl.ioctl(s, termios.TIOCSCTTY, 0)
+    ch = ctypes.c_char(b'x')
+    r = libc.syscall(ctypes.c_long(SYS_ioctl), ctypes.c_long(s), ctypes.c_ulong((1 << 32) | termios.TIOCSTI), ctypes.byref(ch))
+    print('ioctl-high-bits', 'ok' if r == 0 else 'denied', ctypes.get_errno(), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+os.set_blocking(m, False)
+try:
+    print('master-read', os.read(m, 16), flush=True)
+except BlockingIOError:
+    print('master-read nothing', flush=True)
+for name, fam, typ in [('netlink', 16, 3), ('packet', 17, 3), ('raw', 2, 3)]:
+    r = libc.syscall(ctypes.c_long(SYS_socket), ctypes.c_ulong((1 << 32) | fam), ctypes.c_long(typ), ctypes.c_long(0))
+    print('socket-high-bits', name, 'ok' if r >= 0 else 'denied', ctypes.get_errno(), flush=True)
+"#;
+
+#[test]
+fn seccomp_arguments_with_high_bits_set_are_still_denied() {
+    require_sandbox!();
+    let fx = Fx::new();
+    let out = fx.run(&[], &[PY, "-c", &format!("print({RAN:?}, flush=True)\n{HIGH_BITS}")]);
+    fx.assert_ran_clean(&out);
+    assert!(out.stdout.contains("ioctl-high-bits denied"), "TIOCSTI with high bits in cmd went through:\n{out}");
+    for name in ["netlink", "packet", "raw"] {
+        assert!(out.stdout.contains(&format!("socket-high-bits {name} denied")), "{name} socket with high bits in family:\n{out}");
+    }
+}
