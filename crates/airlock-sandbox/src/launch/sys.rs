@@ -108,9 +108,20 @@ pub fn lock_no_root_caps() -> Result<(), SandboxError> {
         | libc::SECBIT_KEEP_CAPS_LOCKED;
     // SAFETY: prctl with integer arguments only.
     #[allow(unsafe_code)]
+    let cur = unsafe { libc::prctl(libc::PR_GET_SECUREBITS, 0, 0, 0, 0) };
+    if cur >= 0 && cur & bits == bits {
+        return Ok(()); // already locked (a sandbox inside a sandbox)
+    }
+    // SAFETY: prctl with integer arguments only.
+    #[allow(unsafe_code)]
     let r = unsafe { libc::prctl(libc::PR_SET_SECUREBITS, bits as libc::c_ulong, 0, 0, 0) };
     if r < 0 {
-        return Err(last_err("PR_SET_SECUREBITS"));
+        let e = std::io::Error::last_os_error();
+        // EPERM: no CAP_SETPCAP, so not root-with-capabilities; no_new_privs still applies.
+        if e.raw_os_error() == Some(libc::EPERM) && !nix::unistd::geteuid().is_root() {
+            return Ok(());
+        }
+        return Err(SandboxError::sys("PR_SET_SECUREBITS", e));
     }
     Ok(())
 }
@@ -143,11 +154,20 @@ pub fn drop_bounding_set() -> Result<(), SandboxError> {
         let r = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) };
         if r < 0 {
             let e = std::io::Error::last_os_error();
-            if e.raw_os_error() == Some(libc::EINVAL) {
-                break; // past the last capability this kernel knows
+            match e.raw_os_error() {
+                Some(libc::EINVAL) => break, // past the last capability this kernel knows
+                // Without CAP_SETPCAP there is nothing privileged to drop: an unprivileged
+                // process (the Landlock-only rung) gains no capabilities by execve anyway.
+                Some(libc::EPERM) => break,
+                _ => return Err(SandboxError::sys("PR_CAPBSET_DROP", e)),
             }
-            return Err(SandboxError::sys("PR_CAPBSET_DROP", e));
         }
+    }
+    // SAFETY: prctl with integer arguments only.
+    #[allow(unsafe_code)]
+    let r = unsafe { libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong, 0, 0, 0) };
+    if r < 0 {
+        return Err(last_err("PR_CAP_AMBIENT_CLEAR_ALL"));
     }
     Ok(())
 }
