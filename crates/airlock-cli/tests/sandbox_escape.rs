@@ -1212,7 +1212,6 @@ sys.exit(p.returncode)
 "#;
 
 #[test]
-#[ignore = "escape: a descriptor inherited from the caller (fd 5 on ~/.ssh/id_ed25519) stays open inside and is readable; not yet denied"]
 fn inherited_file_descriptors_are_closed() {
     require_sandbox!();
     let fx = Fx::new();

@@ -38,6 +38,8 @@ fn init_inner(prep: &mut Prepared, sync: OwnedFd) -> Result<i32, SandboxError> {
     nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| SandboxError::sys("PR_SET_PDEATHSIG", e))?;
     mounts::build_root(&prep.plan)?;
     tick("mounts");
+    // The command (same uid) must not reach this process's descriptors through /proc/1/fd.
+    nix::sys::prctl::set_dumpable(false).map_err(|e| SandboxError::sys("PR_SET_DUMPABLE", e))?;
     let _ = nix::unistd::sethostname("airlock");
     sys::loopback_up()?;
     if prep.network {
@@ -114,6 +116,7 @@ fn exec_inner(prep: &Prepared) -> Result<Never, (i32, String)> {
     if nix::unistd::chdir(&prep.cwd).is_err() {
         nix::unistd::chdir(&prep.workspace).map_err(|e| setup(SandboxError::sys("chdir", e)))?;
     }
+    sys::cloexec_from_3().map_err(setup)?;
     sys::drop_bounding_set().map_err(setup)?;
     sys::lock_no_root_caps().map_err(setup)?;
     nix::sys::prctl::set_no_new_privs().map_err(|e| setup(SandboxError::sys("PR_SET_NO_NEW_PRIVS", e)))?;

@@ -8,6 +8,7 @@ use super::sys;
 use crate::plan::{MountOp, MountPlan};
 use crate::SandboxError;
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 const STAGE: &str = "/tmp";
@@ -36,8 +37,9 @@ pub fn build_root(plan: &MountPlan) -> Result<(), SandboxError> {
     nix::unistd::chdir("/").map_err(|e| err("chdir", Path::new("/"), e))?;
     do_mount(Some(Path::new("tmpfs")), Path::new(NEW), Some("tmpfs"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV, Some("mode=0755"))?;
 
+    let mut resolver = Resolver { root: PathBuf::from(NEW), dirs: HashMap::new() };
     for (i, op) in plan.ops.iter().enumerate() {
-        apply(op, i)?;
+        apply(op, i, &mut resolver)?;
     }
 
     nix::unistd::chdir(NEW).map_err(|e| err("chdir", Path::new(NEW), e))?;
@@ -47,12 +49,11 @@ pub fn build_root(plan: &MountPlan) -> Result<(), SandboxError> {
     sys::mount_setattr(Path::new("/"), libc::MOUNT_ATTR_RDONLY, false)
 }
 
-fn apply(op: &MountOp, index: usize) -> Result<(), SandboxError> {
-    let new = Path::new(NEW);
+fn apply(op: &MountOp, index: usize, r: &mut Resolver) -> Result<(), SandboxError> {
     let ro = libc::MOUNT_ATTR_RDONLY | libc::MOUNT_ATTR_NOSUID | libc::MOUNT_ATTR_NODEV;
     match op {
         MountOp::Tmpfs { dst } => {
-            let t = inside(new, dst);
+            let t = r.resolve(dst);
             mkdir_p(&t)?;
             let sticky = ["/tmp", "/var/tmp", "/dev/shm"].iter().any(|s| Path::new(s) == dst);
             let mode = if sticky { "mode=1777" } else { "mode=0755" };
@@ -60,33 +61,33 @@ fn apply(op: &MountOp, index: usize) -> Result<(), SandboxError> {
         }
         MountOp::Bind { src, dst, write } => {
             let s = old(src);
-            let t = inside(new, dst);
+            let t = r.resolve(dst);
             make_target(&t, s.is_dir())?;
             do_mount(Some(&s), &t, None, MsFlags::MS_BIND | MsFlags::MS_REC, None)?;
             let set = if *write { libc::MOUNT_ATTR_NOSUID | libc::MOUNT_ATTR_NODEV } else { ro };
             sys::mount_setattr(&t, set, true)
         }
         MountOp::Dev { src, dst } => {
-            let t = inside(new, dst);
+            let t = r.resolve(dst);
             make_target(&t, false)?;
             do_mount(Some(&old(src)), &t, None, MsFlags::MS_BIND, None)?;
             sys::mount_setattr(&t, libc::MOUNT_ATTR_NOSUID | libc::MOUNT_ATTR_NOEXEC, false)
         }
         MountOp::Symlink { target, dst } => {
-            let t = inside(new, dst);
+            let t = r.resolve(dst);
             if let Some(parent) = t.parent() {
                 mkdir_p(parent)?;
             }
             std::os::unix::fs::symlink(target, &t).map_err(|e| err("symlink", &t, e))
         }
         MountOp::Proc { dst } => {
-            let t = inside(new, dst);
+            let t = r.resolve(dst);
             mkdir_p(&t)?;
             let f = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
             do_mount(Some(Path::new("proc")), &t, Some("proc"), f, None)
         }
         MountOp::Devpts { dst } => {
-            let t = inside(new, dst);
+            let t = r.resolve(dst);
             mkdir_p(&t)?;
             let f = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC;
             do_mount(Some(Path::new("devpts")), &t, Some("devpts"), f, Some("newinstance,ptmxmode=0666,mode=620"))
@@ -94,13 +95,13 @@ fn apply(op: &MountOp, index: usize) -> Result<(), SandboxError> {
         MountOp::File { dst, contents } => {
             let staged = Path::new("/files").join(index.to_string());
             std::fs::write(&staged, contents).map_err(|e| err("write", &staged, e))?;
-            let t = inside(new, dst);
+            let t = r.resolve(dst);
             make_target(&t, false)?;
             do_mount(Some(&staged), &t, None, MsFlags::MS_BIND, None)?;
             sys::mount_setattr(&t, ro, false)
         }
         MountOp::Mask { dst, dir } => {
-            let t = inside(new, dst);
+            let t = r.resolve(dst);
             if *dir {
                 make_target(&t, true)?;
                 do_mount(Some(Path::new("tmpfs")), &t, Some("tmpfs"), MsFlags::MS_NOSUID | MsFlags::MS_NODEV, Some("mode=0000,size=4k"))?;
@@ -134,6 +135,37 @@ fn make_target(t: &Path, dir: bool) -> Result<(), SandboxError> {
         mkdir_p(parent)?;
     }
     std::fs::File::create(t).map(drop).map_err(|e| err("create", t, e))
+}
+
+/// [`inside`] with the resolution of parent directories remembered: the plan's destinations
+/// share most of their parents, and each lookup is a system call.
+struct Resolver {
+    root: PathBuf,
+    dirs: HashMap<PathBuf, PathBuf>,
+}
+
+impl Resolver {
+    fn resolve(&mut self, dst: &Path) -> PathBuf {
+        let (Some(parent), Some(name)) = (dst.parent(), dst.file_name()) else {
+            return inside(&self.root, dst);
+        };
+        let base = match self.dirs.get(parent) {
+            Some(b) => b.clone(),
+            None => {
+                let b = self.resolve(parent);
+                self.dirs.insert(parent.to_path_buf(), b.clone());
+                b
+            }
+        };
+        let next = base.join(name);
+        match next.symlink_metadata() {
+            Ok(m) if m.file_type().is_symlink() => match next.strip_prefix(&self.root) {
+                Ok(rel) => inside(&self.root, &Path::new("/").join(rel)),
+                Err(_) => inside(&self.root, dst),
+            },
+            _ => next,
+        }
+    }
 }
 
 /// `dst` under `root`, with symlinks met on the way resolved inside `root` (an absolute link
@@ -194,5 +226,9 @@ mod tests {
         assert_eq!(inside(root, Path::new("/var/run/docker.sock")), root.join("run/docker.sock"));
         assert_eq!(inside(root, Path::new("/run/up/x")), root.join("etc/x"));
         assert_eq!(inside(root, Path::new("/a/b")), root.join("a/b"));
+        let mut r = Resolver { root: root.to_path_buf(), dirs: HashMap::new() };
+        assert_eq!(r.resolve(Path::new("/var/run/docker.sock")), root.join("run/docker.sock"));
+        assert_eq!(r.resolve(Path::new("/var/run")), root.join("run"));
+        assert_eq!(r.resolve(Path::new("/run/up/x")), root.join("etc/x"));
     }
 }

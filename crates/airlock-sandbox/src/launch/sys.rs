@@ -190,3 +190,30 @@ pub fn exit_now(code: i32) -> ! {
         libc::_exit(code)
     }
 }
+
+/// Mark every descriptor from 3 up close-on-exec, so that nothing the caller left open (a
+/// key file, a socket to an agent) reaches the command. Falls back to walking `/proc/self/fd`
+/// on kernels without `close_range` (before 5.11).
+pub fn cloexec_from_3() -> Result<(), SandboxError> {
+    // SAFETY: close_range with integer arguments only; CLOSE_RANGE_CLOEXEC closes nothing now.
+    #[allow(unsafe_code)]
+    let r = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) };
+    if r == 0 {
+        return Ok(());
+    }
+    let fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+        .map_err(|e| SandboxError::sys("list /proc/self/fd", e))?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+        .filter(|fd| *fd > 2)
+        .collect();
+    for fd in fds {
+        // SAFETY: fcntl on an integer descriptor; a stale one (the directory's own) gives EBADF.
+        #[allow(unsafe_code)]
+        let r = unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        if r < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EBADF) {
+            return Err(last_err("F_SETFD"));
+        }
+    }
+    Ok(())
+}
