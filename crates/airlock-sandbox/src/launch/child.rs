@@ -36,12 +36,22 @@ fn init_inner(prep: &mut Prepared, sync: OwnedFd) -> Result<i32, SandboxError> {
     let timing = std::env::var_os("AIRLOCK_SANDBOX_TIMING").is_some();
     let tick = |what: &str| if timing { eprintln!("  init [{:>6} us] {what}", t0.elapsed().as_micros()) };
     nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| SandboxError::sys("PR_SET_PDEATHSIG", e))?;
-    mounts::build_root(&prep.plan)?;
+    // A network namespace takes about as long to create as the whole file view: a thread makes
+    // it (unshare is per thread for the network) while this one mounts, then we join it.
+    let proc_dir = nix::fcntl::open("/proc", nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
+        .map_err(|e| SandboxError::sys("open /proc", e))?;
+    let net = std::thread::Builder::new()
+        .name("airlock-netns".into())
+        .spawn(move || new_network_namespace(&proc_dir))
+        .map_err(|e| SandboxError::sys("spawn", e))?;
+    let mounted = mounts::build_root(&prep.plan);
+    let netns = net.join().map_err(|_| SandboxError::Invalid("the network namespace thread panicked".into()))?;
+    mounted?;
+    nix::sched::setns(netns?, nix::sched::CloneFlags::CLONE_NEWNET).map_err(|e| SandboxError::sys("setns network", e))?;
     tick("mounts");
     // The command (same uid) must not reach this process's descriptors through /proc/1/fd.
     nix::sys::prctl::set_dumpable(false).map_err(|e| SandboxError::sys("PR_SET_DUMPABLE", e))?;
     let _ = nix::unistd::sethostname("airlock");
-    sys::loopback_up()?;
     if prep.network {
         let sock = std::path::Path::new(crate::plan::RUN_DIR).join("egress.sock");
         let relays = crate::net::spawn_inside(&sock, &prep.port_forwards).map_err(|e| SandboxError::sys("network relays", e))?;
@@ -71,6 +81,14 @@ fn init_inner(prep: &mut Prepared, sync: OwnedFd) -> Result<i32, SandboxError> {
     }
     let code = reap_until(child, prep)?;
     Ok(code)
+}
+
+/// In the calling thread only: a new network namespace with loopback up; returns a handle on it.
+fn new_network_namespace(proc_dir: &OwnedFd) -> Result<OwnedFd, SandboxError> {
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).map_err(|e| SandboxError::sys("unshare network", e))?;
+    sys::loopback_up()?;
+    nix::fcntl::openat(proc_dir, "thread-self/ns/net", nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
+        .map_err(|e| SandboxError::sys("open the network namespace", e))
 }
 
 /// Reap children and pass signals on until `child` ends; its status becomes ours.

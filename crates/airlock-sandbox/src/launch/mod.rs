@@ -112,7 +112,8 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
 
     nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&signals), None).map_err(|e| SandboxError::sys("sigprocmask", e))?;
     let (sync_r, sync_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::sys("pipe", e))?;
-    let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWNET | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
+    // The network namespace is made inside, in parallel with the mounts (see `child`).
+    let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
     let pid = match sys::clone_into_namespaces(flags) {
         Ok(0) => {
             drop(sync_w);
