@@ -259,17 +259,24 @@ fn path_err(p: &Path, source: std::io::Error) -> SandboxError {
     SandboxError::Path { path: p.into(), source }
 }
 
-/// A small config file that carries a credential (`url.https://TOKEN@host.insteadOf`).
+/// A git config file that carries a credential: a URL with a password or token in it
+/// (`url."https://TOKEN@host/".insteadOf`), an `http.extraHeader` (authorization), a key named
+/// like a password or token with a value, or a token of a known shape anywhere.
 fn file_has_secret(path: &Path) -> bool {
-    match std::fs::read(path) {
-        Ok(bytes) if bytes.len() <= 1 << 20 => {
-            let text = String::from_utf8_lossy(&bytes);
-            let r = airlock_redact::Redactor::default();
-            !r.redact_str(&text).1.is_empty() || crate::env::has_userinfo(&text)
-        }
-        Ok(_) => true,
-        Err(_) => false,
+    let bytes = match std::fs::read(path) {
+        Ok(b) if b.len() <= 1 << 20 => b,
+        Ok(_) => return true,
+        Err(_) => return false,
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    if crate::env::has_userinfo(&text) || airlock_redact::Redactor::default().classify_value(&text).is_some() {
+        return true;
     }
+    text.lines().any(|line| {
+        let Some((key, value)) = line.split_once('=') else { return false };
+        let key = key.trim().to_ascii_lowercase();
+        !value.trim().is_empty() && (key == "extraheader" || ["pass", "token", "secret"].iter().any(|w| key.contains(w)))
+    })
 }
 
 #[cfg(test)]
@@ -327,5 +334,22 @@ mod tests {
         let home_at = pos(&MountOp::Tmpfs { dst: home.clone() }).unwrap_or(usize::MAX);
         let ws_at = pos(&MountOp::Bind { src: ws.clone(), dst: ws.clone(), write: true }).unwrap_or(0);
         assert!(home_at < ws_at, "{:?}", p.ops);
+    }
+
+    #[test]
+    fn gitconfig_credentials_are_seen() {
+        let (_t, base) = tmp();
+        let f = base.join("gitconfig");
+        let cases = [
+            ("[user]\n\tname = A\n\temail = a@example.com\n[url \"git@github.com:\"]\n\tinsteadOf = https://github.com/\n", false),
+            ("[url \"https://x-access-token:abc123@github.com/\"]\n\tinsteadOf = https://github.com/\n", true),
+            ("[http]\n\textraHeader = AUTHORIZATION: basic Zm9vOmJhcg==\n", true),
+            ("[sendemail]\n\tsmtpPass = hunter2\n", true),
+            ("[github]\n\toauth = ghp_abcdefghijklmnopqrstuvwxyz0123456789\n", true),
+        ];
+        for (text, secret) in cases {
+            std::fs::write(&f, text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(file_has_secret(&f), secret, "{text}");
+        }
     }
 }
