@@ -14,9 +14,20 @@ use std::os::fd::OwnedFd;
 pub const SETUP_FAILED: i32 = 125;
 
 /// The init process: returns its exit status (the command's).
-pub fn init_main(prep: &mut Prepared, sync: OwnedFd) -> i32 {
+pub fn init_main(prep: &mut Prepared, sync: OwnedFd, status: OwnedFd) -> i32 {
     match init_inner(prep, sync) {
-        Ok(code) => code,
+        Ok(code) => {
+            // Nothing the command started outlives it: then the caller may go.
+            let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
+            // The mount points made in the user's tree: unmounted and removed here, in the
+            // namespace that holds them (cheaper than the host detaching them from outside).
+            for dir in prep.plan.created.iter().rev() {
+                let _ = nix::mount::umount2(dir, nix::mount::MntFlags::MNT_DETACH);
+                let _ = std::fs::remove_dir(dir);
+            }
+            let _ = std::fs::File::from(status).write_all(&code.to_le_bytes());
+            code
+        }
         Err(e) => {
             eprintln!("airlock: sandbox: {e}");
             SETUP_FAILED

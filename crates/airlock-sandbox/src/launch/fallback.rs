@@ -23,5 +23,5 @@ pub fn run(prep: &Prepared) -> Result<i32, SandboxError> {
     if !msg.is_empty() {
         eprintln!("airlock: {msg}");
     }
-    super::wait_forwarding(pid, &prep.signals)
+    super::wait_forwarding(pid, &prep.signals, None)
 }

@@ -23,7 +23,8 @@ use nix::sys::signal::{kill, SigSet, SigmaskHow, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -112,18 +113,23 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
 
     nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&signals), None).map_err(|e| SandboxError::sys("sigprocmask", e))?;
     let (sync_r, sync_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::sys("pipe", e))?;
+    // The init process reports the command's status here as soon as the command and everything
+    // it left running are gone, so the caller does not wait for the kernel to tear the
+    // namespaces down (several ms, mostly RCU grace periods).
+    let (status_r, status_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::sys("pipe", e))?;
     // The network namespace is made inside, in parallel with the mounts (see `child`).
     let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
     let pid = match sys::clone_into_namespaces(flags) {
         Ok(0) => {
             drop(sync_w);
+            drop(status_r);
             drop(listener);
-            let code = child::init_main(&mut prep, sync_r);
+            let code = child::init_main(&mut prep, sync_r, status_w);
             sys::exit_now(code)
         }
         Ok(pid) => Pid::from_raw(pid),
         Err(e) => {
-            drop((sync_r, sync_w));
+            drop((sync_r, sync_w, status_r, status_w));
             let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&signals), None);
             if spec.require_full || network {
                 let why = if network { " (an allowed network needs a network namespace)" } else { "" };
@@ -136,6 +142,7 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
         }
     };
     drop(sync_r);
+    drop(status_w);
     tick("clone");
     if let Err(e) = write_id_maps(pid) {
         let _ = kill(pid, Signal::SIGKILL);
@@ -153,22 +160,54 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
         }
         None => None,
     };
-    wait_forwarding(pid, &signals)
+    let code = wait_forwarding(pid, &signals, Some(status_r));
+    tick("command done");
+    code
 }
 
-/// Wait for `pid`, passing on signals sent to us by other processes.
-fn wait_forwarding(pid: Pid, signals: &SigSet) -> Result<i32, SandboxError> {
+/// Wait for `pid`, passing on signals sent to us by other processes. With `status`, the
+/// child's report of the command's exit status ends the wait early.
+fn wait_forwarding(pid: Pid, signals: &SigSet, mut status: Option<OwnedFd>) -> Result<i32, SandboxError> {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use nix::sys::signalfd::{SfdFlags, SignalFd};
+    let sfd = SignalFd::with_flags(signals, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).map_err(|e| SandboxError::sys("signalfd", e))?;
     loop {
-        let (sig, code) = sys::sigwaitinfo(signals)?;
-        if sig == libc::SIGCHLD {
-            match waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(_, c)) => return Ok(c),
-                Ok(WaitStatus::Signaled(_, s, _)) => return Ok(128 + s as i32),
-                _ => continue,
+        let (sig_ready, status_ready) = {
+            let mut fds = vec![PollFd::new(sfd.as_fd(), PollFlags::POLLIN)];
+            if let Some(s) = &status {
+                fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
             }
-        } else if code != libc::SI_KERNEL {
-            if let Ok(s) = Signal::try_from(sig) {
-                let _ = kill(pid, s);
+            match poll(&mut fds, PollTimeout::NONE) {
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(SandboxError::sys("poll", e)),
+            }
+            let ready = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
+            (fds.first().is_some_and(ready), fds.get(1).is_some_and(ready))
+        };
+        if status_ready {
+            let mut buf = [0u8; 4];
+            let got = status.take().map(|s| std::fs::File::from(s).read(&mut buf).unwrap_or(0)).unwrap_or(0);
+            if got == 4 {
+                return Ok(i32::from_le_bytes(buf));
+            }
+            // Closed without a report: the init process died; its exit status will tell.
+        }
+        if !sig_ready {
+            continue;
+        }
+        while let Ok(Some(info)) = sfd.read_signal() {
+            let (sig, code) = (info.ssi_signo as i32, info.ssi_code);
+            if sig == libc::SIGCHLD {
+                match waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)) {
+                    Ok(WaitStatus::Exited(_, c)) => return Ok(c),
+                    Ok(WaitStatus::Signaled(_, s, _)) => return Ok(128 + s as i32),
+                    _ => {}
+                }
+            } else if code != libc::SI_KERNEL {
+                if let Ok(s) = Signal::try_from(sig) {
+                    let _ = kill(pid, s);
+                }
             }
         }
     }
