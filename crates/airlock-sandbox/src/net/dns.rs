@@ -114,6 +114,20 @@ fn answer_message(ctx: &Ctx, msg: &Message) -> Message {
         return refuse(String::new(), format!("{} questions in one DNS query", msg.queries().len()));
     };
     let raw_name = question.name().to_ascii();
+    // `localhost` is the sandbox's own loopback (RFC 6761): answered here, not reported.
+    if let Some(local) = normalize_name(&raw_name).filter(|n| n == "localhost" || n.ends_with(".localhost")) {
+        let mut reply = reply_to(msg, ResponseCode::NoError);
+        let rdata = match question.query_type() {
+            RecordType::A => Some(RData::A(A(std::net::Ipv4Addr::LOCALHOST))),
+            RecordType::AAAA => Some(RData::AAAA(AAAA(std::net::Ipv6Addr::LOCALHOST))),
+            _ => None,
+        };
+        if let Some(rdata) = rdata.filter(|_| question.query_class() == DNSClass::IN) {
+            reply.add_answer(Record::from_rdata(question.name().clone(), TTL, rdata));
+        }
+        tracing::trace!(name = local, "sandbox dns: localhost answered locally");
+        return reply;
+    }
     let Some(name) = normalize_name(&raw_name).filter(|n| ctx.policy.allows_name(n)) else {
         let shown = normalize_name(&raw_name).unwrap_or(raw_name);
         return refuse(shown, "name not in allow_domains".into());

@@ -279,3 +279,17 @@ fn dns_refuses_the_rest() {
     assert_eq!(ask(&ctx, &[0x12, 0x34, 0xff]).response_code(), ResponseCode::FormErr);
     assert!(super::dns::answer(&ctx, &[0x12]).is_none());
 }
+
+#[test]
+fn dns_answers_localhost_with_the_sandbox_loopback_unreported() {
+    let (ctx, rep) = ctx(&[], false);
+    let a = ask(&ctx, &query("localhost.", RecordType::A));
+    assert_eq!(a.response_code(), ResponseCode::NoError);
+    assert_eq!(a.answers()[0].data().clone(), RData::A(std::net::Ipv4Addr::LOCALHOST.into()));
+    let aaaa = ask(&ctx, &query("db.localhost.", RecordType::AAAA));
+    assert_eq!(aaaa.answers()[0].data().clone(), RData::AAAA(std::net::Ipv6Addr::LOCALHOST.into()));
+    assert!(ask(&ctx, &query("localhost.", RecordType::MX)).answers().is_empty());
+    assert!(rep.kinds().is_empty());
+    // Not a suffix trick: `localhost.evil.test` is an ordinary, unlisted name.
+    assert_eq!(ask(&ctx, &query("localhost.evil.test.", RecordType::A)).response_code(), ResponseCode::Refused);
+}
