@@ -105,7 +105,11 @@ fn launch(policy: &Policy, cwd: PathBuf, workspace: Option<PathBuf>, rules: Sand
     }
     spec.rules = rules;
     spec.require_full = policy.sandbox.require_full.unwrap_or(false);
-    let command = spec.argv.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ");
+    let mut command = spec.argv.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ");
+    // Every denial names the command: a long script is shown by its start.
+    if command.chars().count() > 160 {
+        command = command.chars().take(157).collect::<String>() + "...";
+    }
     let reporter = Arc::new(StderrReporter { command });
     match airlock_sandbox::run(&spec, reporter) {
         Ok(code) => Ok(ExitCode::from(code.clamp(0, 255) as u8)),
