@@ -135,7 +135,7 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
                 let why = if network { " (an allowed network needs a network namespace)" } else { "" };
                 return Err(SandboxError::Unsupported(format!("cannot create namespaces ({e}){why}; `airlock doctor` explains")));
             }
-            eprintln!("airlock: warning: cannot create namespaces ({e}); running with Landlock and seccomp only (no private /tmp, PID or network namespace; UDP is not restricted)");
+            eprintln!("airlock: warning: cannot create namespaces ({e}); running with Landlock and seccomp only (no private /tmp, PID or network namespace; UDP is not restricted; inside the workspace, .git/hooks, .git/config and agent settings are NOT protected)");
             prep.landlock = landlock_plan(&prep.plan, Some(&spec.workspace));
             prep.landlock_required = true;
             return fallback::run(&prep);
@@ -242,8 +242,38 @@ fn landlock_plan(plan: &MountPlan, host_view: Option<&std::path::Path>) -> Landl
         // there (the home directory, /run, /dev): drop the ones that would grant host files.
         let keep_write = ["/tmp", "/var/tmp", "/dev/shm"];
         fs.retain(|r| r.access != FsAccess::ReadWrite || keep_write.iter().any(|k| r.path == std::path::Path::new(k)) || plan.ops.iter().any(|op| matches!(op, plan::MountOp::Bind { dst, write: true, .. } if *dst == r.path)));
+        // No mounts hide the masked files (`~/.cargo/credentials.toml`, `/etc/shadow`) here:
+        // grant the directories above them entry by entry, leaving the masked ones out.
+        for op in &plan.ops {
+            if let plan::MountOp::Mask { dst, .. } = op {
+                fs = fs.into_iter().flat_map(|r| carve(r, dst)).collect();
+            }
+        }
     }
     LandlockPlan { fs, tcp_connect: host_view.map(|_| Vec::new()), scope: true }
+}
+
+/// `rule` without `masked`: unchanged when `masked` is not strictly beneath it, else one rule
+/// per entry on the way down, the masked entry left out. An unreadable directory on the way
+/// grants nothing (fail closed).
+fn carve(rule: FsRule, masked: &std::path::Path) -> Vec<FsRule> {
+    if rule.access == FsAccess::ListDir || masked == rule.path || !masked.starts_with(&rule.path) {
+        return if masked == rule.path { Vec::new() } else { vec![rule] };
+    }
+    let Some(next) = masked.strip_prefix(&rule.path).ok().and_then(|rel| rel.components().next()).map(|c| rule.path.join(c)) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(&rule.path) else { return Vec::new() };
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let child = FsRule { path: e.path(), access: rule.access };
+        if child.path == next {
+            out.extend(carve(child, masked));
+        } else {
+            out.push(child);
+        }
+    }
+    out
 }
 
 /// The launcher's private directory for the egress socket (only when a network is allowed).
@@ -285,5 +315,29 @@ impl Drop for Cleanup {
         if let Some(rt) = &self.runtime {
             let _ = std::fs::remove_dir_all(&rt.dir);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::panic, clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn carving_leaves_the_masked_file_out_and_keeps_its_siblings() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join(".cargo");
+        std::fs::create_dir_all(root.join("registry/cache")).unwrap();
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::write(root.join("credentials.toml"), "token").unwrap();
+        std::fs::write(root.join("registry/secret"), "x").unwrap();
+        let rule = FsRule { path: root.clone(), access: FsAccess::ReadOnly };
+        let mut got: Vec<PathBuf> = carve(rule.clone(), &root.join("credentials.toml")).into_iter().map(|r| r.path).collect();
+        got.sort();
+        assert_eq!(got, vec![root.join("bin"), root.join("registry")]);
+        let mut deep: Vec<PathBuf> = carve(rule.clone(), &root.join("registry/secret")).into_iter().map(|r| r.path).collect();
+        deep.sort();
+        assert_eq!(deep, vec![root.join("bin"), root.join("credentials.toml"), root.join("registry/cache")]);
+        assert_eq!(carve(rule.clone(), std::path::Path::new("/elsewhere")), vec![rule]);
     }
 }
