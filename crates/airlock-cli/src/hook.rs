@@ -79,8 +79,11 @@ fn sandbox_rewrite(
     }
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the airlock binary for the sandbox: {e}"))?;
     let workspace = workspace.unwrap_or_else(|| airlock_sandbox::find_workspace(cwd));
+    // A command that would have been asked about runs instead of asking: only with full
+    // isolation, never on the weaker Landlock-only rung.
+    let strict = if verdict.decision == Decision::Ask { " --require-full" } else { "" };
     let wrapped = format!(
-        "{} run --workspace {} -- /bin/bash -c {}",
+        "{} run{strict} --workspace {} -- /bin/bash -c {}",
         sh_quote(&exe.to_string_lossy()),
         sh_quote(&workspace.to_string_lossy()),
         sh_quote(command)

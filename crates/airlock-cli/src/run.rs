@@ -25,6 +25,9 @@ pub struct RunArgs {
     /// A `[sandbox.profiles.NAME]` from the policy, added to the section's own settings.
     #[arg(long)]
     profile: Option<String>,
+    /// Refuse the Landlock-only fallback (as `[sandbox] require_full = true`).
+    #[arg(long)]
+    require_full: bool,
     /// The command and its arguments.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
     command: Vec<OsString>,
@@ -81,7 +84,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
             rules.port_forwards.push(p);
         }
     }
-    launch(&policy, cwd, a.workspace, rules, a.command)
+    launch(&policy, cwd, a.workspace, rules, a.command, a.require_full)
 }
 
 pub fn shell(a: ShellArgs) -> Result<ExitCode> {
@@ -95,16 +98,16 @@ pub fn shell(a: ShellArgs) -> Result<ExitCode> {
         argv.push(c);
     }
     argv.extend(a.rest);
-    launch(&policy, cwd, None, rules, argv)
+    launch(&policy, cwd, None, rules, argv, false)
 }
 
-fn launch(policy: &Policy, cwd: PathBuf, workspace: Option<PathBuf>, rules: SandboxRules, argv: Vec<OsString>) -> Result<ExitCode> {
+fn launch(policy: &Policy, cwd: PathBuf, workspace: Option<PathBuf>, rules: SandboxRules, argv: Vec<OsString>, require_full: bool) -> Result<ExitCode> {
     let mut spec = SandboxSpec::for_command(&cwd, argv);
     if let Some(w) = workspace.or_else(|| policy.workspace_root.clone()) {
         spec.workspace = std::fs::canonicalize(&w).map_err(|e| anyhow!("workspace {}: {e}", w.display()))?;
     }
     spec.rules = rules;
-    spec.require_full = policy.sandbox.require_full.unwrap_or(false);
+    spec.require_full = require_full || policy.sandbox.require_full.unwrap_or(false);
     let mut command = spec.argv.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ");
     // Every denial names the command: a long script is shown by its start.
     if command.chars().count() > 160 {
