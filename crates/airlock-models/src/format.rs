@@ -1,0 +1,140 @@
+//! What a file is, by its bytes. The extension is never consulted: a pickle named
+//! `.safetensors` is a pickle.
+
+use serde::Serialize;
+
+/// Bytes [`detect`] wants from the start of a file.
+pub const HEAD_LEN: usize = 512;
+/// Bytes [`detect`] wants from the end of a file: a zip's end-of-central-directory
+/// record (22 bytes) plus the largest comment (65,535).
+pub const TAIL_LEN: usize = 22 + 65_535;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// A pickle stream (protocol 0-5), possibly several in a row, possibly a legacy
+    /// (pre-zip) PyTorch file.
+    Pickle,
+    /// A zip archive: PyTorch's current format, numpy `.npz`, or anything else.
+    Zip,
+    /// A numpy `.npy` array.
+    Numpy,
+    Safetensors,
+    Gguf,
+    /// A 7z, tar or compressed (gzip, bzip2, xz, zstd) wrapper: not opened, reported.
+    Archive,
+    /// An empty file.
+    Empty,
+    /// Nothing this reader knows: reported, never passed as clean.
+    Unknown,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pickle => "pickle",
+            Format::Zip => "zip",
+            Format::Numpy => "numpy",
+            Format::Safetensors => "safetensors",
+            Format::Gguf => "gguf",
+            Format::Archive => "archive",
+            Format::Empty => "empty",
+            Format::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Wrappers this reader recognises but does not open.
+pub fn archive_kind(head: &[u8]) -> Option<&'static str> {
+    const MAGICS: &[(&[u8], &str)] = &[
+        (b"7z\xbc\xaf\x27\x1c", "7z"),
+        (b"\x1f\x8b", "gzip"),
+        (b"BZh", "bzip2"),
+        (b"\xfd7zXZ\x00", "xz"),
+        (b"\x28\xb5\x2f\xfd", "zstd"),
+        (b"Rar!\x1a\x07", "rar"),
+    ];
+    if let Some((_, k)) = MAGICS.iter().find(|(m, _)| head.starts_with(m)) {
+        return Some(k);
+    }
+    (head.get(257..262) == Some(b"ustar")).then_some("tar")
+}
+
+/// Whether the end of a file holds a zip end-of-central-directory record. A file
+/// can be a pickle at its start and a zip at its end (zip readers, PyTorch's
+/// among them, look at the end): the caller checks both.
+pub fn has_zip_tail(tail: &[u8]) -> bool {
+    memchr::memmem::rfind(tail, b"PK\x05\x06").is_some()
+}
+
+/// Safetensors: an 8-byte little-endian header length that fits the file, then a
+/// JSON object (leading whitespace still counts as safetensors here, so the strict
+/// parser can report it).
+fn looks_safetensors(head: &[u8], size: u64) -> bool {
+    let Some(len) = head.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) else {
+        return false;
+    };
+    let n = u64::from_le_bytes(len);
+    if n < 2 || n > size.saturating_sub(8) {
+        return false;
+    }
+    head.get(8..)
+        .and_then(|rest| rest.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')))
+        .is_some_and(|&b| b == b'{')
+}
+
+/// The format of a file from its first [`HEAD_LEN`] bytes (fewer if the file is
+/// shorter) and its size. Pickle is the fallback for any first byte that is a
+/// pickle opcode; the pickle reader reports a stream that fails at its first
+/// opcode as not a pickle.
+pub fn detect(head: &[u8], size: u64) -> Format {
+    if size == 0 || head.is_empty() {
+        return Format::Empty;
+    }
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Format::Zip;
+    }
+    if head.starts_with(b"\x93NUMPY") {
+        return Format::Numpy;
+    }
+    if head.starts_with(b"GGUF") {
+        return Format::Gguf;
+    }
+    if archive_kind(head).is_some() {
+        return Format::Archive;
+    }
+    if looks_safetensors(head, size) {
+        return Format::Safetensors;
+    }
+    match head.first() {
+        Some(&b) if crate::pickle::is_opcode(b) => Format::Pickle,
+        _ => Format::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn by_content() {
+        assert_eq!(detect(b"PK\x03\x04rest", 10), Format::Zip);
+        assert_eq!(detect(b"\x93NUMPY\x01\x00", 10), Format::Numpy);
+        assert_eq!(detect(b"GGUF\x03\x00\x00\x00", 10), Format::Gguf);
+        assert_eq!(detect(b"\x80\x04\x95", 10), Format::Pickle);
+        assert_eq!(detect(b"7z\xbc\xaf\x27\x1c", 10), Format::Archive);
+        assert_eq!(detect(b"", 0), Format::Empty);
+        let mut st = 2u64.to_le_bytes().to_vec();
+        st.extend_from_slice(b"{}");
+        assert_eq!(detect(&st, 10), Format::Safetensors);
+        // A header length past the end is not safetensors.
+        assert_ne!(detect(&st, 9), Format::Safetensors);
+        assert_eq!(detect(b"\x89PNG\r\n\x1a\n", 8), Format::Unknown);
+    }
+}
