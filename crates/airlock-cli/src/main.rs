@@ -8,6 +8,7 @@ mod check;
 mod gateway;
 mod hook;
 mod install;
+mod models;
 mod rules;
 mod run;
 mod scan;
@@ -55,6 +56,9 @@ enum Command {
     Shell(run::ShellArgs),
     /// Say what this machine supports and which isolation `airlock run` will use (exit 2: none).
     Doctor(run::DoctorArgs),
+    /// Check local model files before an engine loads them: scan (code in pickles, malformed
+    /// safetensors/GGUF, chat-template escapes), verify and sign (OpenSSF model signing), check (policy).
+    Models(models::ModelsArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::Shell(a) => run::shell(a),
         Command::Doctor(a) => run::doctor(a),
+        Command::Models(a) => models::run(a),
     };
     match result {
         Ok(code) => code,
