@@ -50,6 +50,8 @@ pub struct ConfigFile {
     pub gateway: crate::gateway::GatewaySection,
     #[serde(default)]
     pub sandbox: crate::sandbox::SandboxSection,
+    #[serde(default)]
+    pub models: crate::models::ModelsSection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

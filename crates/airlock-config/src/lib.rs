@@ -11,6 +11,7 @@
 mod error;
 mod file;
 mod gateway;
+mod models;
 mod policy;
 mod sandbox;
 
@@ -18,6 +19,7 @@ pub use error::ConfigError;
 pub use gateway::{GatewaySection, ProviderEntry};
 pub use file::{ConfigFile, GitSection, NetworkSection, PolicySection, RuleLevel};
 pub use policy::{parse_file, Layers, Policy};
+pub use models::{ModelsPolicy, ModelsSection, Publisher, PublisherEntry, PublisherKey};
 pub use sandbox::{SandboxMode, SandboxRules, SandboxSection};
 
 /// Where the system-managed policy lives unless `AIRLOCK_MANAGED_CONFIG` says otherwise.

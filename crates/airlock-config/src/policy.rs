@@ -111,6 +111,8 @@ pub struct Policy {
     pub gateway: crate::GatewaySection,
     /// The sandbox's settings (lists accumulate; the managed file is a floor).
     pub sandbox: crate::SandboxSection,
+    /// Trusted model publishers (user and project add; a managed list replaces).
+    pub models: crate::ModelsPolicy,
 }
 
 impl Default for Policy {
@@ -132,6 +134,7 @@ impl Default for Policy {
             sources: Vec::new(),
             gateway: crate::GatewaySection::default(),
             sandbox: crate::SandboxSection::default(),
+            models: crate::ModelsPolicy::default(),
         }
     }
 }
@@ -149,6 +152,7 @@ impl Policy {
             apply_loosenable(&mut p, path, file);
             p.gateway.overlay(&file.gateway);
             p.sandbox.overlay(&file.sandbox);
+            p.models.overlay(path, &file.models)?;
             for (k, v) in &file.rules {
                 p.levels.insert(normalize_key(k), *v);
             }
@@ -157,6 +161,7 @@ impl Policy {
             p.sources.push(path.clone());
             p.gateway.overlay(&file.gateway);
             p.sandbox.overlay_managed(&file.sandbox);
+            p.models.overlay_managed(path, &file.models)?;
             // Scalars: the stricter of the managed value and what the others said.
             if let Some(d) = file.policy.unknown_tools {
                 p.unknown_tools = p.unknown_tools.max(d);
