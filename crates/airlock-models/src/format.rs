@@ -23,6 +23,11 @@ pub enum Format {
     Gguf,
     /// A 7z, tar or compressed (gzip, bzip2, xz, zstd) wrapper: not opened, reported.
     Archive,
+    /// JSON (a config, a tokenizer, an index of shards): checked for declared custom code
+    /// and chat templates.
+    Json,
+    /// UTF-8 text that is none of the above (a README, a license, a vocabulary).
+    Text,
     /// An empty file.
     Empty,
     /// Nothing this reader knows: reported, never passed as clean.
@@ -38,6 +43,8 @@ impl Format {
             Format::Safetensors => "safetensors",
             Format::Gguf => "gguf",
             Format::Archive => "archive",
+            Format::Json => "json",
+            Format::Text => "text",
             Format::Empty => "empty",
             Format::Unknown => "unknown",
         }
@@ -112,10 +119,31 @@ pub fn detect(head: &[u8], size: u64) -> Format {
     if looks_safetensors(head, size) {
         return Format::Safetensors;
     }
-    match head.first() {
-        Some(&b) if crate::pickle::is_opcode(b) => Format::Pickle,
-        _ => Format::Unknown,
+    let body = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{' | b'[') => return Format::Json,
+        Some(&b) if crate::pickle::is_opcode(b) => return Format::Pickle,
+        _ => {}
     }
+    if is_text(head) {
+        Format::Text
+    } else {
+        Format::Unknown
+    }
+}
+
+/// UTF-8 without NUL or other C0 controls but tab, newline, carriage return and form
+/// feed; a character cut at the end of the sample is allowed.
+pub fn is_text(sample: &[u8]) -> bool {
+    let valid = match std::str::from_utf8(sample) {
+        Ok(s) => s,
+        Err(e) if e.error_len().is_none() => match sample.get(..e.valid_up_to()).map(std::str::from_utf8) {
+            Some(Ok(s)) => s,
+            _ => return false,
+        },
+        Err(_) => return false,
+    };
+    valid.chars().all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r' | '\x0c'))
 }
 
 #[cfg(test)]
@@ -135,6 +163,9 @@ mod tests {
         assert_eq!(detect(&st, 10), Format::Safetensors);
         // A header length past the end is not safetensors.
         assert_ne!(detect(&st, 9), Format::Safetensors);
-        assert_eq!(detect(b"\x89PNG\r\n\x1a\n", 8), Format::Unknown);
+        assert_eq!(detect(b"\x7fELF\x02\x01\x01\x00", 8), Format::Unknown);
+        assert_eq!(detect(b"  {\"architectures\": []}", 20), Format::Json);
+        assert_eq!(detect(b"# A model card\n", 15), Format::Text);
+        assert_eq!(detect("# caf\u{e9}".as_bytes().get(..6).unwrap_or_default(), 6), Format::Text);
     }
 }

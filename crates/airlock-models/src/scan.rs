@@ -63,7 +63,8 @@ pub fn scan_source(r: &mut dyn Source, size: u64, depth: u32, out: &mut Vec<Find
                 format!("{kind} archive: not opened, so not checked; unpack it and scan what is inside"),
             ));
         }
-        Format::Empty => {}
+        Format::Json => crate::config::scan(r, size, out),
+        Format::Text | Format::Empty => {}
         Format::Unknown => out.push(Finding::warning("MDL001", "unknown format: not a model file this scanner reads")),
     }
     // A zip's central directory at the end of a file that is something else at its
