@@ -24,6 +24,7 @@ pub mod pickle;
 pub mod scan;
 pub mod report;
 pub mod safetensors;
+mod util;
 pub mod zip;
 
 pub use error::ModelError;
