@@ -1,0 +1,67 @@
+//! Legacy (pre-zip) PyTorch files: five pickles, then raw storage bytes.
+//!
+//! `torch.save(..., _use_new_zipfile_serialization=False)` writes the magic number
+//! (a `LONG1`), the protocol version (an int), a `sys_info` dict, the object
+//! pickle, the list of storage keys (sorted), then for each key in that order the
+//! storage's element count (8 bytes, little-endian) and its raw bytes. The layout
+//! is established only when the first two pickles are exactly the magic number and
+//! an int and the bytes after the fifth pickle walk exactly to the end of the file
+//! through the storages the object pickle declared (by its persistent ids: key,
+//! element size, element count). Then those bytes are data, not pickle.
+
+use std::collections::BTreeMap;
+
+use super::input::Input;
+use super::machine::{StorageRef, Value};
+use crate::Finding;
+
+/// Whether the results of the first five pickles look like a legacy PyTorch file.
+pub fn looks_legacy(results: &[Value]) -> bool {
+    matches!(results, [Value::TorchMagic, Value::Int(_), _, _, _])
+}
+
+/// Walks the storage region; `Err` says why it does not match.
+pub fn walk(inp: &mut Input, storages: &[StorageRef]) -> Result<u64, String> {
+    let mut by_key: BTreeMap<&[u8], (u8, u64)> = BTreeMap::new();
+    for s in storages.iter().filter(|s| s.used) {
+        let e = by_key.entry(s.key.bytes()).or_insert((s.element_size, s.numel));
+        if *e != (s.element_size, s.numel) {
+            return Err(format!("storage {:?} declared with two sizes", s.key.text()));
+        }
+    }
+    let start = inp.offset();
+    for (key, (size, numel)) in &by_key {
+        let at = inp.offset();
+        let n = u64::from_le_bytes(inp.array::<8>().map_err(|_| format!("storage count missing at @{at}"))?);
+        if n != *numel {
+            return Err(format!(
+                "storage {:?} has {n} elements at @{at}, the pickle declared {numel}",
+                String::from_utf8_lossy(key)
+            ));
+        }
+        let bytes = numel.checked_mul(u64::from(*size)).ok_or("storage size overflows")?;
+        inp.skip(bytes).map_err(|_| format!("storage {:?} runs past the end", String::from_utf8_lossy(key)))?;
+    }
+    if inp.remaining() != 0 {
+        return Err(format!("{} bytes after the last storage", inp.remaining()));
+    }
+    Ok(inp.offset() - start)
+}
+
+/// Findings for the bytes after the fifth pickle of a legacy file.
+pub fn check(inp: &mut Input, storages: &[StorageRef], out: &mut Vec<Finding>) {
+    let at = inp.offset();
+    match walk(inp, storages) {
+        Ok(n) => out.push(
+            Finding::info("PKL021", format!("legacy PyTorch file: {n} bytes of raw tensor storage (not pickle)"))
+                .at(format!("@{at}")),
+        ),
+        Err(why) => out.push(
+            Finding::warning(
+                "PKL022",
+                format!("legacy PyTorch layout, but the storage data does not match what the pickle declares ({why}): not checked"),
+            )
+            .at(format!("@{at}")),
+        ),
+    }
+}
