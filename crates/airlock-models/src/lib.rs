@@ -29,5 +29,6 @@ pub mod zip;
 
 pub use error::ModelError;
 pub use format::{detect, Format};
+pub use gguf::template::check_chat_template;
 pub use report::{FileReport, Finding, Severity};
 pub use scan::{scan_bytes, scan_file, Source};
