@@ -13,24 +13,28 @@ use crate::Finding;
 /// Larger JSON is not parsed (a `tokenizer.json` of a 256k vocabulary is ~30 MB).
 pub const MAX_JSON: u64 = 256 << 20;
 
-pub fn scan(r: &mut dyn Source, size: u64, out: &mut Vec<Finding>) {
+/// Scans what looks like JSON; `false` when it is not JSON but UTF-8 text (a Go template
+/// of an Ollama model begins with `{{`), which has nothing to check.
+pub fn scan(r: &mut dyn Source, size: u64, out: &mut Vec<Finding>) -> bool {
     if size > MAX_JSON {
         out.push(Finding::warning("MDL020", format!("JSON of {size} bytes (over {MAX_JSON}): not checked")));
-        return;
+        return true;
     }
     let mut text = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     if let Err(e) = r.take(MAX_JSON).read_to_end(&mut text) {
         out.push(Finding::unsafe_("MDL002", format!("read error: {e}")));
-        return;
+        return true;
     }
     let v: Value = match serde_json::from_slice(&text) {
         Ok(v) => v,
+        Err(_) if crate::format::is_text(&text) => return false,
         Err(e) => {
-            out.push(Finding::warning("MDL020", format!("not valid JSON ({e}): not checked")));
-            return;
+            out.push(Finding::warning("MDL020", format!("neither JSON ({e}) nor text: not checked")));
+            return true;
         }
     };
     check(&v, out);
+    true
 }
 
 /// The checks on a parsed document.
@@ -53,12 +57,12 @@ pub fn check(v: &Value, out: &mut Vec<Finding>) {
         );
     }
     match obj.get("chat_template") {
-        Some(Value::String(t)) => check_template("chat_template", t, out),
+        Some(Value::String(t)) => crate::check_chat_template("chat_template", t, out),
         Some(Value::Array(items)) => {
             for it in items {
                 let name = it.get("name").and_then(Value::as_str).unwrap_or("unnamed");
                 match it.get("template").and_then(Value::as_str) {
-                    Some(t) => check_template(&format!("chat_template.{name}"), t, out),
+                    Some(t) => crate::check_chat_template(&format!("chat_template.{name}"), t, out),
                     None => out.push(Finding::warning("MDL022", "chat_template entry without a template string").at("chat_template")),
                 }
             }
@@ -75,11 +79,6 @@ fn collect_strings(v: &Value, out: &mut Vec<String>) {
         Value::Object(o) => o.values().for_each(|x| collect_strings(x, out)),
         _ => {}
     }
-}
-
-/// Until the template checker lands: a template is reported as not checked.
-fn check_template(name: &str, _text: &str, out: &mut Vec<Finding>) {
-    out.push(Finding::warning("MDL022", "chat template not checked yet").at(name));
 }
 
 #[cfg(test)]

@@ -16,12 +16,15 @@
 //! format or an encrypted entry: never called clean) or informational.
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod error;
 pub mod format;
 pub mod gguf;
+pub mod layout;
 pub mod numpy;
 pub mod pickle;
 pub mod scan;
+pub mod tree;
 pub mod report;
 pub mod safetensors;
 mod util;
@@ -32,3 +35,4 @@ pub use format::{detect, Format};
 pub use gguf::template::check_chat_template;
 pub use report::{FileReport, Finding, Severity};
 pub use scan::{scan_bytes, scan_file, Source};
+pub use tree::{scan_path, TreeReport};

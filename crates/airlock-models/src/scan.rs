@@ -40,7 +40,7 @@ pub fn scan_source(r: &mut dyn Source, size: u64, depth: u32, out: &mut Vec<Find
             return Format::Unknown;
         }
     };
-    let fmt = format::detect(&head, size);
+    let mut fmt = format::detect(&head, size);
     if depth > MAX_DEPTH {
         out.push(Finding::warning("MDL003", format!("{fmt} nested deeper than {MAX_DEPTH} archives: not opened")));
         return fmt;
@@ -51,19 +51,32 @@ pub fn scan_source(r: &mut dyn Source, size: u64, depth: u32, out: &mut Vec<Find
         return fmt;
     }
     match fmt {
-        Format::Pickle => crate::pickle::scan(r, size, out),
+        Format::Pickle => {
+            // Text whose first letter is an opcode (`import torch`, `MIT License`) fails as a
+            // pickle before importing anything: it is text, not an unchecked pickle.
+            let mut found = Vec::new();
+            crate::pickle::scan(r, size, &mut found);
+            if format::is_text(&head) && found.iter().any(|f| f.code == "PKL001") {
+                found.retain(|f| f.code != "PKL001");
+                fmt = Format::Text;
+            } else if found.iter().any(|f| f.code == "PKL001") {
+                fmt = Format::Unknown;
+            }
+            out.append(&mut found);
+        }
         Format::Zip => crate::zip::scan(r, size, depth, out),
         Format::Numpy => crate::numpy::scan(r, size, out),
         Format::Safetensors => crate::safetensors::scan(r, size, out),
         Format::Gguf => crate::gguf::scan(r, size, out),
         Format::Archive => {
             let kind = format::archive_kind(&head).unwrap_or("archive");
-            out.push(Finding::warning(
-                "MDL004",
-                format!("{kind} archive: not opened, so not checked; unpack it and scan what is inside"),
-            ));
+            crate::archive::scan(r, size, depth, kind, out);
         }
-        Format::Json => crate::config::scan(r, size, out),
+        Format::Json => {
+            if !crate::config::scan(r, size, out) {
+                fmt = Format::Text;
+            }
+        }
         Format::Text | Format::Empty => {}
         Format::Unknown => out.push(Finding::warning("MDL001", "unknown format: not a model file this scanner reads")),
     }

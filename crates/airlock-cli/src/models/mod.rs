@@ -1,5 +1,6 @@
 //! `airlock models`: check local model files before an engine loads them.
 
+mod scan;
 mod sign;
 mod verify;
 
@@ -14,6 +15,9 @@ pub struct ModelsArgs {
 
 #[derive(Subcommand)]
 enum ModelsCommand {
+    /// Scan model files by content (pickle, zip-wrapped PyTorch, numpy, safetensors, GGUF):
+    /// exit 0 clean, 1 warnings (not checked), 2 unsafe, 3 error.
+    Scan(scan::ScanArgs),
     /// Verify an OpenSSF model-signing bundle over a model directory or file: exit 0 verified, 2 failed.
     Verify(verify::VerifyArgs),
     /// Sign a model directory or file with a private key (a bundle `model_signing verify key` accepts).
@@ -22,6 +26,7 @@ enum ModelsCommand {
 
 pub fn run(args: ModelsArgs) -> anyhow::Result<ExitCode> {
     match args.command {
+        ModelsCommand::Scan(a) => scan::run(a),
         ModelsCommand::Verify(a) => verify::run(a),
         ModelsCommand::Sign(a) => sign::run(a),
     }
