@@ -16,6 +16,7 @@
 //! format or an encrypted entry: never called clean) or informational.
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod config;
 pub mod error;
 pub mod format;
