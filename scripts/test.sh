@@ -11,6 +11,8 @@ step() {
   if "$@"; then passed=$((passed + 1)); echo "--- $name: ok"; else failed=$((failed + 1)); echo "--- $name: FAILED"; fi
 }
 step "build" cargo build --release --workspace --locked
+# model-signing (pip) for the signing interop tests; they fail rather than skip under CI.
+step "model-signing for the interop tests" bash scripts/models-venv.sh
 step "cargo test" cargo test --release --workspace --locked
 step "detection (../shared/corpora)" python3 scripts/detection.py --gate
 step "code detection (../shared/corpora/code)" python3 scripts/code_detection.py --gate
