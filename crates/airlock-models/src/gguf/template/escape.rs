@@ -96,6 +96,8 @@ enum Key {
 #[derive(Default)]
 pub(super) struct Vars {
     consts: HashMap<String, String>,
+    /// Loop variables over a literal list: the strings they can take.
+    choices: HashMap<String, Vec<String>>,
     built: HashSet<String>,
 }
 
@@ -147,14 +149,26 @@ fn tags(toks: &[Tok], cx: &mut Ctx<'_>, vars: &mut Vars) {
             }
         }
         "for" => {
-            // `for a, b in X`: the loop variables hold what X holds.
+            // `for a, b in X`: over a literal list the loop variables take its
+            // strings; over other literals (a string) they are built from them.
             let inn = toks.iter().position(|t| name(Some(t)) == Some("in")).unwrap_or(toks.len());
             let iter = toks.get(inn + 1..).unwrap_or_default();
-            if iter.iter().any(|t| matches!(t.kind, TokKind::Str { .. })) || builds_string(iter, vars) {
-                for t in toks.get(1..inn).unwrap_or_default() {
-                    if let Some(n) = name(Some(t)) {
-                        vars.built.insert(n.to_string());
-                    }
+            let targets: Vec<String> =
+                toks.get(1..inn).unwrap_or_default().iter().filter_map(|t| name(Some(t)).map(str::to_string)).collect();
+            let literal_list = op(iter.first()) == Some("[")
+                && iter.iter().all(|t| matches!(&t.kind, TokKind::Str { exact: true, .. } | TokKind::Num | TokKind::Op("[" | "]" | "(" | ")" | ",")));
+            for n in targets {
+                vars.consts.remove(&n);
+                vars.built.remove(&n);
+                vars.choices.remove(&n);
+                if literal_list {
+                    let vals = iter.iter().filter_map(|t| match &t.kind {
+                        TokKind::Str { value, .. } => Some(value.clone()),
+                        _ => None,
+                    });
+                    vars.choices.insert(n, vals.collect());
+                } else if iter.iter().any(|t| matches!(t.kind, TokKind::Str { .. })) && builds_string(iter, vars) {
+                    vars.built.insert(n);
                 }
             }
         }
@@ -206,14 +220,22 @@ fn literal_chain(toks: &[Tok]) -> Option<String> {
     (toks.len() % 2 == 1).then_some(s)
 }
 
-/// Whether an expression makes a string out of parts: literals with operators,
-/// string filters or methods, or variables already built that way.
+/// Whether an expression makes a string out of template literals: a literal
+/// joined, repeated or formatted (`'_' ~ x`, `'_' * 2`, `'%c' % 95`), a literal
+/// given to a method or filter (`'ssalc'|reverse`, `'{}'.format(x)`), or a
+/// variable already built that way. A literal that is only an argument on data
+/// (`name.split('.')`) builds nothing the template controls.
 fn builds_string(toks: &[Tok], vars: &Vars) -> bool {
-    let has_str = toks.iter().any(|t| matches!(t.kind, TokKind::Str { .. }));
-    let has_op = toks.iter().any(|t| matches!(op(Some(t)), Some("~" | "+" | "*" | "%" | "(")));
+    let joins = |t: Option<&Tok>| matches!(op(t), Some("~" | "+" | "*" | "%"));
+    let literal_built = toks.iter().enumerate().any(|(k, t)| {
+        matches!(t.kind, TokKind::Str { .. })
+            && (joins(k.checked_sub(1).and_then(|j| toks.get(j)))
+                || joins(toks.get(k + 1))
+                || matches!(op(toks.get(k + 1)), Some("." | "|")))
+    });
     let uses_built = toks.iter().any(|t| name(Some(t)).is_some_and(|n| vars.built.contains(n)))
         || dotted_names(toks).iter().any(|d| vars.built.contains(d));
-    (has_str && has_op) || uses_built
+    literal_built || uses_built
 }
 
 /// Every `a.b` chain in the tokens.
@@ -264,11 +286,29 @@ fn key(toks: &[Tok], vars: &Vars) -> Key {
         if let Some(v) = vars.consts.get(&d) {
             return Key::Const(v.clone());
         }
+        if let Some(vals) = vars.choices.get(&d) {
+            return match vals.iter().find(|v| v.starts_with('_')) {
+                Some(v) => Key::Const(v.clone()),
+                None => Key::Index,
+            };
+        }
         if vars.built.contains(&d) {
             return Key::Computed("a variable the template builds from strings");
         }
         return Key::Index;
     }
+    // A slice is never an attribute name.
+    let mut depth = 0;
+    for t in toks {
+        match op(Some(t)) {
+            Some("(" | "[" | "{") => depth += 1,
+            Some(")" | "]" | "}") => depth -= 1,
+            Some(":") if depth == 0 => return Key::Index,
+            _ => {}
+        }
+    }
+    let arithmetic = toks.iter().any(|t| matches!(t.kind, TokKind::Num))
+        && toks.iter().any(|t| matches!(op(Some(t)), Some("-" | "+" | "*" | "//" | "%")));
     // Nested subscripts are judged on their own: look at the rest.
     let mut k = 0;
     while let Some(t) = toks.get(k) {
@@ -286,12 +326,15 @@ fn key(toks: &[Tok], vars: &Vars) -> Key {
             TokKind::Op("(") if k > 0 && op(toks.get(k.saturating_sub(2))) == Some(".") => {
                 return Key::Computed("a method call");
             }
-            TokKind::Name(n) if vars.built.contains(n) => {
+            TokKind::Name(n) if vars.built.contains(n) && !arithmetic => {
                 return Key::Computed("a variable the template builds from strings");
             }
             _ => {}
         }
         k += 1;
+    }
+    if arithmetic {
+        return Key::Index;
     }
     if dotted_names(toks).iter().any(|d| vars.built.contains(d)) {
         return Key::Computed("a variable the template builds from strings");

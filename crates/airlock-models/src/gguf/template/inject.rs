@@ -14,9 +14,17 @@ struct Piece<'a> {
 }
 
 fn str_toks(toks: &[Tok]) -> impl Iterator<Item = Piece<'_>> {
-    toks.iter().filter_map(|t| match &t.kind {
-        TokKind::Str { value, .. } => Some(Piece { text: value, at: t.at }),
-        _ => None,
+    // Arguments of `raise_exception(...)` stop rendering: they are not emitted.
+    let mut depth = 0usize;
+    toks.iter().enumerate().filter_map(move |(k, t)| {
+        let raising = matches!(k.checked_sub(1).and_then(|j| toks.get(j)).map(|p| &p.kind), Some(TokKind::Name(n)) if n == "raise_exception");
+        match &t.kind {
+            TokKind::Op("(") if depth > 0 || raising => depth += 1,
+            TokKind::Op(")") if depth > 0 => depth -= 1,
+            TokKind::Str { value, .. } if depth == 0 => return Some(Piece { text: value, at: t.at }),
+            _ => {}
+        }
+        None
     })
 }
 
@@ -105,10 +113,12 @@ fn norm(s: &str) -> String {
 }
 
 const CONCEAL: &[&str] = &[
-    "do not tell the user", "don't tell the user", "never tell the user", "without telling the user",
-    "without the user knowing", "without informing the user", "do not inform the user", "do not mention this",
-    "don't mention this", "never mention this", "keep this secret", "keep it secret", "secretly", "hide this from",
-    "do not reveal this", "don't reveal this", "do not disclose this", "not visible to the user",
+    "do not tell the user that", "don't tell the user that", "never tell the user that", "do not tell the user you",
+    "don't tell the user you", "do not tell the user about this", "don't tell the user about this",
+    "without telling the user", "without the user knowing", "without informing the user", "without the user's knowledge",
+    "do not mention this instruction", "never mention this instruction", "do not reveal this instruction",
+    "never reveal this instruction", "keep this secret", "keep it secret", "secretly", "hide this from the user",
+    "hide it from the user", "not visible to the user",
 ];
 const OVERRIDE: &[&str] = &[
     "ignore all previous instructions", "ignore previous instructions", "ignore the previous instructions",
@@ -120,9 +130,11 @@ const COMMANDS: &[&str] = &[
     "invoke-webrequest", "nc -e", "/bin/sh", "os.system", "subprocess", "base64 -d", "/dev/tcp/",
 ];
 const SECRETS: &[&str] = &[
-    "api key", "api_key", "apikey", "password", "private key", "ssh key", ".ssh/", "id_rsa", ".env", "credential",
-    "access token", "secret key", "aws_secret", "environment variable", "cookie",
+    "api key", "api_key", "apikey", "password", "private key", "ssh key", "~/.ssh", "id_rsa", ".env file", "credentials",
+    "access token", "secret key", "aws_secret", "environment variables",
 ];
+/// Secrets specific enough that a template mentioning them at all is worth a look.
+const SECRETS_NAMED: &[&str] = &["api key", "api_key", "apikey", "private key", "ssh key", "~/.ssh", "id_rsa", "aws_secret"];
 const SEND: &[&str] = &["send", "upload", "post ", "forward", "exfiltrat", "leak", "transmit", "include it in", "append it to"];
 
 /// Hidden instructions in one piece: returns whether it said anything.
@@ -147,7 +159,7 @@ fn instructions(p: &Piece<'_>, cx: &mut Ctx<'_>) -> bool {
         cx.push(p.at, Finding::unsafe_("TPL102", format!("emitted text {why}: {:?}", excerpt(p.text))));
         return true;
     }
-    if let Some(s) = secret.filter(|_| words(p.text) >= 3) {
+    if let Some(s) = hit(SECRETS_NAMED).filter(|_| words(p.text) >= 3) {
         cx.push(p.at, Finding::warning("TPL102", format!("emitted text mentions {s:?}: {:?}", excerpt(p.text))));
         return true;
     }
@@ -182,10 +194,20 @@ fn fixed_name(t: &str) -> Option<&str> {
     None
 }
 
+/// Whether a function name in a template is a placeholder of a format
+/// description (`example_function_name`, `tool_name1`, `<name>`), not a function.
+fn placeholder(n: &str) -> bool {
+    let l = n.to_lowercase();
+    ["example", "name", "function", "func", "tool", "foo", "bar", "placeholder"].iter().any(|w| l.contains(w))
+        || !n.is_ascii()
+}
+
 fn tool_call(p: &Piece<'_>, cx: &mut Ctx<'_>) -> bool {
     let lower = p.text.to_lowercase();
     let markup = TOOL_MARKUP.iter().any(|m| lower.contains(m));
-    let named = fixed_name(p.text).filter(|_| markup).map(str::to_string).or_else(|| {
+    // A tool's definition (`"name": ..., "description": ...`) is not a call.
+    let definition = lower.contains("\"description\"");
+    let named = fixed_name(p.text).filter(|_| markup && !definition).map(str::to_string).or_else(|| {
         // `<function=NAME>`, `<|python_tag|>NAME.call(`, `<｜tool▁sep｜>NAME`.
         [("<function=", '>'), ("<|python_tag|>", '('), ("tool▁sep｜>", '\n')].iter().find_map(|(m, stop)| {
             let k = p.text.find(m)?;
@@ -194,11 +216,35 @@ fn tool_call(p: &Piece<'_>, cx: &mut Ctx<'_>) -> bool {
             (!id.is_empty()).then_some(id)
         })
     });
-    if let Some(n) = named {
-        cx.push(p.at, Finding::unsafe_("TPL103", format!("emitted text holds a tool call with the fixed function {n:?}: {:?}", excerpt(p.text))));
-        return true;
+    let Some(n) = named.filter(|n| !placeholder(n)) else { return false };
+    // Bare markup is the template speaking as the assistant; inside prose it is
+    // a format description, which still should not name a real function.
+    let prose = words(&strip_json(p.text)) >= 6;
+    let msg = format!("emitted text holds a tool call with the fixed function {n:?}: {:?}", excerpt(p.text));
+    if prose {
+        cx.push(p.at, Finding::warning("TPL103", msg));
+    } else {
+        cx.push(p.at, Finding::unsafe_("TPL103", msg));
     }
-    false
+    true
+}
+
+/// The text without its `{...}`, `<...>` and `[...]` parts.
+fn strip_json(s: &str) -> String {
+    let mut depth = 0i32;
+    s.chars()
+        .filter(|&c| {
+            match c {
+                '{' | '<' | '[' => depth += 1,
+                '}' | '>' | ']' => {
+                    depth = (depth - 1).max(0);
+                    return false;
+                }
+                _ => {}
+            }
+            depth == 0
+        })
+        .collect()
 }
 
 fn url(p: &Piece<'_>, cx: &mut Ctx<'_>) -> bool {
@@ -213,19 +259,26 @@ fn url(p: &Piece<'_>, cx: &mut Ctx<'_>) -> bool {
     true
 }
 
-/// Whether the emitted text is only markup (special tokens, tags) and spacing.
+/// Whether the emitted text is only markup (special tokens, tags), role names
+/// and spacing: what a template emits around a turn.
 fn markup_only(s: &str) -> bool {
     let mut depth = 0;
-    let mut letters = 0;
+    let mut outside = String::new();
     for c in s.chars() {
         match c {
             '<' | '[' => depth += 1,
             '>' | ']' => depth = (depth - 1).max(0),
-            c if depth == 0 && c.is_alphabetic() => letters += 1,
+            c if depth == 0 => outside.push(c),
             _ => {}
         }
     }
-    letters < 3
+    let roles = ["user", "assistant", "system", "model", "tool", "ipython", "developer"];
+    // One word outside the tags (`image`, `tool`) is still a turn's framing.
+    let words = outside
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 2 && !roles.contains(&w.to_lowercase().as_str()))
+        .count();
+    words <= 1
 }
 
 /// `{% if 'magic' in message.content %}...{% endif %}` and its kin.
@@ -239,11 +292,12 @@ fn triggers(parts: &[Part], cx: &mut Ctx<'_>) {
         let body = body(parts, k + 1);
         let emitted: Vec<Piece<'_>> = pieces(body).into_iter().filter(|p| !p.text.trim().is_empty()).collect();
         let text: String = emitted.iter().map(|p| p.text).collect::<Vec<_>>().join(" ");
-        if text.trim().is_empty() || markup_only(&text) {
+        let tool = TOOL_MARKUP.iter().any(|m| text.to_lowercase().contains(m));
+        if !tool && (text.trim().is_empty() || markup_only(&text)) {
             continue;
         }
         let msg = format!("when a message contains {lit:?} the template adds {:?}", excerpt(&text));
-        if words(&text) >= 4 || TOOL_MARKUP.iter().any(|m| text.to_lowercase().contains(m)) {
+        if tool || words(&text) >= 4 {
             cx.push(*at, Finding::unsafe_("TPL104", msg));
         } else {
             cx.push(*at, Finding::warning("TPL104", msg));
@@ -257,39 +311,45 @@ fn trigger_literal(toks: &[Tok]) -> Option<String> {
     let is_name = |t: Option<&Tok>, w: &[&str]| matches!(t.map(|t| &t.kind), Some(TokKind::Name(n)) if w.contains(&n.as_str()));
     let is_op = |t: Option<&Tok>, w: &[&str]| matches!(t.map(|t| &t.kind), Some(TokKind::Op(o)) if w.contains(o));
     let stop = |t: &Tok| matches!(&t.kind, TokKind::Name(n) if matches!(n.as_str(), "and" | "or" | "if" | "elif"));
-    // The operand running from `i` in direction `step` up to a boolean operator.
-    let operand = |i: usize, forward: bool| -> bool {
-        let mut k = i;
+    let contentish = |t: Option<&Tok>| match t.map(|t| &t.kind) {
+        Some(TokKind::Name(n)) => ["content", "text", "query", "prompt"].iter().any(|w| n.to_lowercase().contains(w)),
+        Some(TokKind::Str { value, .. }) => value == "content" || value == "text",
+        _ => false,
+    };
+    // Whether the value ending at token `end` (inclusive) is message content
+    // itself, not a field of it (`content['type']`): its last accessor names it.
+    let ends_in_content = |end: usize| -> bool {
+        let mut e = end;
+        // Past a trailing filter chain: `content|lower`, `content|trim`.
+        while e >= 2 && is_op(toks.get(e - 1), &["|"]) && matches!(toks.get(e).map(|t| &t.kind), Some(TokKind::Name(_))) {
+            e -= 2;
+        }
+        if is_op(toks.get(e), &["]"]) {
+            return e >= 1 && contentish(toks.get(e - 1));
+        }
+        contentish(toks.get(e))
+    };
+    // The last token of the operand starting at `i` and running forward.
+    let forward_end = |i: usize| -> Option<usize> {
         let mut depth = 0i32;
-        while let Some(t) = toks.get(k) {
+        let mut last = None;
+        for (k, t) in toks.iter().enumerate().skip(i) {
             if stop(t) && depth == 0 {
                 break;
             }
             match &t.kind {
-                TokKind::Op("(" | "[") => depth += if forward { 1 } else { -1 },
-                TokKind::Op(")" | "]") => depth += if forward { -1 } else { 1 },
+                TokKind::Op("(" | "[") => depth += 1,
+                TokKind::Op(")" | "]") => {
+                    depth -= 1;
+                    if depth < 0 {
+                        break;
+                    }
+                }
                 _ => {}
             }
-            if depth < 0 {
-                break;
-            }
-            let hit = match &t.kind {
-                TokKind::Name(n) => ["content", "text", "query", "prompt"].iter().any(|w| n.to_lowercase().contains(w)),
-                TokKind::Str { value, .. } => value == "content" || value == "text",
-                _ => false,
-            };
-            if hit {
-                return true;
-            }
-            if forward {
-                k += 1;
-            } else if let Some(j) = k.checked_sub(1) {
-                k = j;
-            } else {
-                break;
-            }
+            last = Some(k);
         }
-        false
+        last
     };
     for (i, t) in toks.iter().enumerate() {
         let TokKind::Str { value, .. } = &t.kind else { continue };
@@ -299,15 +359,15 @@ fn trigger_literal(toks: &[Tok]) -> Option<String> {
         let next = toks.get(i + 1);
         let prev = i.checked_sub(1).and_then(|j| toks.get(j));
         let found = if is_name(next, &["in"]) {
-            operand(i + 2, true)
+            forward_end(i + 2).is_some_and(ends_in_content)
         } else if is_name(next, &["not"]) && is_name(toks.get(i + 2), &["in"]) {
-            operand(i + 3, true)
+            forward_end(i + 3).is_some_and(ends_in_content)
         } else if is_op(next, &["==", "!="]) {
-            operand(i + 2, true)
+            forward_end(i + 2).is_some_and(ends_in_content)
         } else if is_op(prev, &["==", "!="]) {
-            i >= 2 && operand(i - 2, false)
+            i >= 2 && ends_in_content(i - 2)
         } else if is_op(prev, &["("]) && is_name(toks.get(i.wrapping_sub(2)), &["startswith", "endswith", "find", "count", "index"]) {
-            i >= 4 && is_op(toks.get(i - 3), &["."]) && operand(i - 4, false)
+            i >= 4 && is_op(toks.get(i - 3), &["."]) && ends_in_content(i - 4)
         } else {
             false
         };

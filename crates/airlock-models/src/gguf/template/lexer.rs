@@ -284,10 +284,10 @@ mod tests {
     #[test]
     fn parts() {
         let p = split("a{# c }} #}b{{- x -}}c{%+ if y %}d{% raw %}{{ z }}{% endraw %}").unwrap();
-        assert_eq!(p.len(), 6, "{p:?}");
+        assert_eq!(p.len(), 7, "{p:?}");
         assert!(matches!(&p[0], Part::Text { text, .. } if text == "a"));
         assert!(matches!(&p[2], Part::Expr { toks, .. } if toks.len() == 1));
-        assert!(matches!(&p[5], Part::Text { text, .. } if text == "{{ z }}"));
+        assert!(matches!(&p[6], Part::Text { text, .. } if text == "{{ z }}"));
     }
 
     #[test]

@@ -33,6 +33,8 @@ mod escape;
 mod inject;
 pub mod lexer;
 
+use std::collections::HashSet;
+
 use crate::{Finding, Severity};
 
 /// Findings about one template, located by template name and line.
@@ -40,6 +42,10 @@ pub(super) struct Ctx<'a> {
     name: &'a str,
     line_starts: Vec<usize>,
     out: Vec<Finding>,
+    seen: HashSet<(&'static str, String)>,
+    /// Findings past [`MAX_FINDINGS`]: counted, not kept.
+    more: usize,
+    worst_more: Severity,
 }
 
 impl Ctx<'_> {
@@ -49,8 +55,14 @@ impl Ctx<'_> {
 
     pub(super) fn push(&mut self, at: usize, f: Finding) {
         let f = f.at(format!("{} line {}", self.name, self.line(at)));
-        if !self.out.contains(&f) {
+        if !self.seen.insert((f.code, format!("{}|{}", f.message, f.location.as_deref().unwrap_or_default()))) {
+            return;
+        }
+        if self.out.len() < MAX_FINDINGS {
             self.out.push(f);
+        } else {
+            self.more += 1;
+            self.worst_more = self.worst_more.max(f.severity);
         }
     }
 }
@@ -64,7 +76,7 @@ const MAX_FINDINGS: usize = 50;
 pub fn check_chat_template(name: &str, text: &str, out: &mut Vec<Finding>) {
     let mut line_starts = vec![0];
     line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-    let mut cx = Ctx { name, line_starts, out: Vec::new() };
+    let mut cx = Ctx { name, line_starts, out: Vec::new(), seen: HashSet::new(), more: 0, worst_more: Severity::Info };
     inject::invisible(text, 0, &mut cx);
     match lexer::split(text) {
         Ok(parts) => {
@@ -81,10 +93,8 @@ pub fn check_chat_template(name: &str, text: &str, out: &mut Vec<Finding>) {
             }
         }
     }
-    let n = cx.out.len();
-    let worst = cx.out.iter().map(|f| f.severity).max().unwrap_or(Severity::Info);
-    out.extend(cx.out.into_iter().take(MAX_FINDINGS));
-    if n > MAX_FINDINGS {
-        out.push(Finding::new(worst, "TPL000", format!("{} more findings in this template not listed", n - MAX_FINDINGS)).at(name));
+    out.extend(cx.out);
+    if cx.more > 0 {
+        out.push(Finding::new(cx.worst_more, "TPL000", format!("{} more findings in this template not listed", cx.more)).at(name));
     }
 }
