@@ -52,6 +52,8 @@ pub struct ConfigFile {
     pub sandbox: crate::sandbox::SandboxSection,
     #[serde(default)]
     pub models: crate::models::ModelsSection,
+    #[serde(default)]
+    pub review: crate::review::ReviewSection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

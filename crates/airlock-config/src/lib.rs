@@ -13,6 +13,7 @@ mod file;
 mod gateway;
 mod models;
 mod policy;
+mod review;
 mod sandbox;
 
 pub use error::ConfigError;
@@ -20,6 +21,7 @@ pub use gateway::{GatewaySection, ProviderEntry};
 pub use file::{ConfigFile, GitSection, NetworkSection, PolicySection, RuleLevel};
 pub use policy::{parse_file, Layers, Policy};
 pub use models::{ModelsPolicy, ModelsSection, Publisher, PublisherEntry, PublisherKey};
+pub use review::{ReviewApi, ReviewConfig, ReviewSection, ReviewWrites, ReviewerEntry, ReviewerSpec};
 pub use sandbox::{SandboxMode, SandboxRules, SandboxSection};
 
 /// Where the system-managed policy lives unless `AIRLOCK_MANAGED_CONFIG` says otherwise.

@@ -113,6 +113,8 @@ pub struct Policy {
     pub sandbox: crate::SandboxSection,
     /// Trusted model publishers (user and project add; a managed list replaces).
     pub models: crate::ModelsPolicy,
+    /// Cross-provider review (user and project add reviewers; a managed list and its scalars win).
+    pub review: crate::ReviewConfig,
 }
 
 impl Default for Policy {
@@ -135,6 +137,7 @@ impl Default for Policy {
             gateway: crate::GatewaySection::default(),
             sandbox: crate::SandboxSection::default(),
             models: crate::ModelsPolicy::default(),
+            review: crate::ReviewConfig::default(),
         }
     }
 }
@@ -153,6 +156,7 @@ impl Policy {
             p.gateway.overlay(&file.gateway);
             p.sandbox.overlay(&file.sandbox);
             p.models.overlay(path, &file.models)?;
+            p.review.overlay(path, &file.review)?;
             for (k, v) in &file.rules {
                 p.levels.insert(normalize_key(k), *v);
             }
@@ -162,6 +166,7 @@ impl Policy {
             p.gateway.overlay(&file.gateway);
             p.sandbox.overlay_managed(&file.sandbox);
             p.models.overlay_managed(path, &file.models)?;
+            p.review.overlay_managed(path, &file.review)?;
             // Scalars: the stricter of the managed value and what the others said.
             if let Some(d) = file.policy.unknown_tools {
                 p.unknown_tools = p.unknown_tools.max(d);

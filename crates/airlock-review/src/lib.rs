@@ -1,0 +1,2 @@
+//! Cross-provider review.
+#![forbid(unsafe_code)]
