@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::input::Input;
-use super::machine::{StorageRef, Value};
+use super::machine::{Machine, Value};
 use crate::Finding;
 
 /// Whether the results of the first five pickles look like a legacy PyTorch file.
@@ -21,12 +21,13 @@ pub fn looks_legacy(results: &[Value]) -> bool {
 }
 
 /// Walks the storage region; `Err` says why it does not match.
-pub fn walk(inp: &mut Input, storages: &[StorageRef]) -> Result<u64, String> {
+pub fn walk(inp: &mut Input, m: &Machine) -> Result<u64, String> {
     let mut by_key: BTreeMap<&[u8], (u8, u64)> = BTreeMap::new();
-    for s in storages.iter().filter(|s| s.used) {
-        let e = by_key.entry(s.key.bytes()).or_insert((s.element_size, s.numel));
+    for s in m.storages.iter().filter(|s| s.used) {
+        let key = m.storage_key(s);
+        let e = by_key.entry(key).or_insert((s.element_size, s.numel));
         if *e != (s.element_size, s.numel) {
-            return Err(format!("storage {:?} declared with two sizes", s.key.text()));
+            return Err(format!("storage {:?} declared with two sizes", String::from_utf8_lossy(key)));
         }
     }
     let start = inp.offset();
@@ -49,9 +50,9 @@ pub fn walk(inp: &mut Input, storages: &[StorageRef]) -> Result<u64, String> {
 }
 
 /// Findings for the bytes after the fifth pickle of a legacy file.
-pub fn check(inp: &mut Input, storages: &[StorageRef], out: &mut Vec<Finding>) {
+pub fn check(inp: &mut Input, m: &Machine, out: &mut Vec<Finding>) {
     let at = inp.offset();
-    match walk(inp, storages) {
+    match walk(inp, m) {
         Ok(n) => out.push(
             Finding::info("PKL021", format!("legacy PyTorch file: {n} bytes of raw tensor storage (not pickle)"))
                 .at(format!("@{at}")),

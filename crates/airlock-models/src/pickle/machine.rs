@@ -14,17 +14,17 @@ use crate::Finding;
 
 /// Bytes of a string kept in a value: at least the longest part of an allowed
 /// import (checked by a test), so a longer string can never name one.
-pub const NAME_CAP: usize = 31;
+pub const NAME_CAP: usize = 29;
 /// Stack entries (all segments together).
 pub const STACK_CAP: usize = 1 << 21;
 /// Memo keys: a key at or past this is refused.
 pub const MEMO_CAP: u64 = 1 << 24;
-/// Memo entries that are not plain values (strings, imports, call results).
-pub const MEMO_SIDE_CAP: usize = 1 << 21;
+/// Memo entries holding a short string or an int (40 bytes each).
+pub const MEMO_SIDE_CAP: usize = 1 << 22;
 /// Distinct imports of one file.
 pub const IMPORT_CAP: usize = 4096;
 /// Storage tuples of one pickle.
-pub const STORAGE_CAP: usize = 1 << 22;
+pub const STORAGE_CAP: usize = 1 << 20;
 
 /// A short string, or the first [`NAME_CAP`] bytes of a longer one.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,8 @@ impl Name {
 pub enum Value {
     /// Anything whose content cannot change the verdict.
     Other,
-    Int(i64),
+    /// An int (little-endian bytes: keeps the value 32 bytes with no 8-byte alignment).
+    Int([u8; 8]),
     /// A `str` known exactly (at most [`NAME_CAP`] bytes).
     Str(Name),
     /// A `str` longer than [`NAME_CAP`] bytes: its first bytes, for messages.
@@ -79,6 +80,7 @@ impl Value {
             Value::Other => "a constant or container".into(),
             Value::Int(_) => "an int".into(),
             Value::Str(n) => format!("the string {:?}", n.text()),
+            Value::LongStr(n) if n.bytes().is_empty() => "a long string".into(),
             Value::LongStr(n) => format!("a long string starting {:?}", n.text()),
             Value::Global(i) => format!("the import {}", m.import_path(*i)),
             Value::Obj(i) => format!("a result of {}", m.import_path(*i)),
@@ -95,7 +97,9 @@ pub struct Import {
 
 /// A `('storage', torch.XStorage, key, location, numel, ...)` persistent id.
 pub struct StorageRef {
-    pub key: Name,
+    /// The key: `key_len` bytes at `key_at` in [`Machine::storage_keys`].
+    key_at: u32,
+    key_len: u8,
     pub element_size: u8,
     pub numel: u64,
     /// Passed to `BINPERSID` (not just built).
@@ -128,8 +132,17 @@ pub fn bad(msg: impl Into<String>) -> Fail {
     Fail::Malformed(msg.into())
 }
 
+// Memo slots: a few fixed values, or a tag (top 4 bits) and an index.
 const EMPTY: u32 = 0;
 const PLAIN: u32 = 1;
+const PERSID: u32 = 2;
+const MAGIC: u32 = 3;
+const LONG: u32 = 4;
+const MASK: u32 = (1 << 28) - 1;
+const T_GLOBAL: u32 = 1 << 28;
+const T_OBJ: u32 = 2 << 28;
+const T_STORAGE: u32 = 3 << 28;
+const T_SIDE: u32 = 4 << 28;
 
 #[derive(Default)]
 pub struct Machine {
@@ -144,6 +157,7 @@ pub struct Machine {
     pub imports: Vec<Import>,
     import_index: HashMap<String, u32>,
     pub storages: Vec<StorageRef>,
+    storage_keys: Vec<u8>,
     /// Whether the current pickle has imported anything or raised a finding:
     /// until then a failure has run no code.
     pub acted: bool,
@@ -164,6 +178,12 @@ impl Machine {
         self.proto = 0;
         self.frame_end = None;
         self.acted = false;
+    }
+
+    /// The key of a storage.
+    pub fn storage_key(&self, s: &StorageRef) -> &[u8] {
+        let at = s.key_at as usize;
+        self.storage_keys.get(at..at + usize::from(s.key_len)).unwrap_or_default()
     }
 
     pub fn import_path(&self, i: u32) -> &str {
@@ -223,6 +243,36 @@ impl Machine {
         self.marks.pop().ok_or_else(|| bad("no MARK on the stack"))
     }
 
+    /// A memo slot for `v`: most values fit the 4-byte slot itself; short
+    /// strings and ints go to the side table.
+    fn encode(&mut self, v: Value, old: u32) -> Result<u32, Fail> {
+        let small = |tag: u32, i: u32| if i <= MASK { Ok(tag | i) } else { Err(bad("memo index")) };
+        match v {
+            Value::Other => Ok(PLAIN),
+            Value::Persid => Ok(PERSID),
+            Value::TorchMagic => Ok(MAGIC),
+            // Only its start (kept for messages) is lost: it still names nothing allowed.
+            Value::LongStr(_) => Ok(LONG),
+            Value::Global(i) => small(T_GLOBAL, i),
+            Value::Obj(i) => small(T_OBJ, i),
+            Value::Storage(i) => small(T_STORAGE, i),
+            Value::Str(_) | Value::Int(_) => {
+                if old & !MASK == T_SIDE {
+                    if let Some(e) = self.memo_side.get_mut((old & MASK) as usize) {
+                        *e = v;
+                        return Ok(old);
+                    }
+                }
+                if self.memo_side.len() >= MEMO_SIDE_CAP {
+                    return Err(Fail::Cap(format!("more than {MEMO_SIDE_CAP} memoized strings and ints")));
+                }
+                let i = u32::try_from(self.memo_side.len()).map_err(|_| bad("memo"))?;
+                self.memo_side.push(v);
+                small(T_SIDE, i)
+            }
+        }
+    }
+
     pub fn memo_put(&mut self, key: u64, v: Value) -> Result<(), Fail> {
         if key >= MEMO_CAP {
             return Err(Fail::Cap(format!("memo key {key} (at most {MEMO_CAP} modelled)")));
@@ -231,34 +281,33 @@ impl Machine {
         if k >= self.memo.len() {
             self.memo.resize(k + 1, EMPTY);
         }
-        let side_len = self.memo_side.len();
-        let Some(slot) = self.memo.get_mut(k) else { return Err(bad("memo key")) };
-        if *slot == EMPTY {
+        let old = self.memo.get(k).copied().unwrap_or(EMPTY);
+        if old == EMPTY {
             self.memo_len += 1;
         }
-        if v == Value::Other {
-            *slot = PLAIN;
-        } else if *slot > PLAIN {
-            if let Some(e) = self.memo_side.get_mut((*slot - 2) as usize) {
-                *e = v;
-            }
-        } else {
-            if side_len >= MEMO_SIDE_CAP {
-                return Err(Fail::Cap(format!("more than {MEMO_SIDE_CAP} memoized strings or objects")));
-            }
-            *slot = u32::try_from(side_len + 2).map_err(|_| bad("memo"))?;
-            self.memo_side.push(v);
+        let slot = self.encode(v, old)?;
+        if let Some(s) = self.memo.get_mut(k) {
+            *s = slot;
         }
         Ok(())
     }
 
     pub fn memo_get(&self, key: u64) -> Result<Value, Fail> {
         let slot = usize::try_from(key).ok().and_then(|k| self.memo.get(k)).copied().unwrap_or(EMPTY);
-        match slot {
-            EMPTY => Err(bad(format!("memo key {key} was never stored"))),
-            PLAIN => Ok(Value::Other),
-            s => self.memo_side.get((s - 2) as usize).copied().ok_or_else(|| bad("memo")),
-        }
+        let i = slot & MASK;
+        Ok(match slot {
+            EMPTY => return Err(bad(format!("memo key {key} was never stored"))),
+            PLAIN => Value::Other,
+            PERSID => Value::Persid,
+            MAGIC => Value::TorchMagic,
+            LONG => Value::LongStr(Name::new(b"")),
+            _ => match slot & !MASK {
+                T_GLOBAL => Value::Global(i),
+                T_OBJ => Value::Obj(i),
+                T_STORAGE => Value::Storage(i),
+                _ => self.memo_side.get(i as usize).copied().ok_or_else(|| bad("memo"))?,
+            },
+        })
     }
 
     /// `MEMOIZE`: the next key is the number of entries.
@@ -332,14 +381,17 @@ impl Machine {
         let items = self.stack.get(start..).unwrap_or_default();
         let v = match items {
             [Value::Str(tag), Value::Global(g), Value::Str(key), _, Value::Int(n), ..]
-                if items.len() <= 6 && tag.bytes() == b"storage" && *n >= 0 =>
+                if items.len() <= 6 && tag.bytes() == b"storage" && i64::from_le_bytes(*n) >= 0 =>
             {
                 let path = self.import_path(*g);
                 match allowlist::storage_element_size(path) {
                     Some(element_size) if self.storages.len() < STORAGE_CAP => {
                         let i = u32::try_from(self.storages.len()).map_err(|_| bad("storages"))?;
-                        let numel = u64::try_from(*n).unwrap_or(0);
-                        self.storages.push(StorageRef { key: *key, element_size, numel, used: false });
+                        let numel = u64::from_le_bytes(*n);
+                        let key_at = u32::try_from(self.storage_keys.len()).map_err(|_| bad("storages"))?;
+                        self.storage_keys.extend_from_slice(key.bytes());
+                        let key_len = u8::try_from(key.bytes().len()).map_err(|_| bad("storages"))?;
+                        self.storages.push(StorageRef { key_at, key_len, element_size, numel, used: false });
                         Value::Storage(i)
                     }
                     _ => Value::Other,
@@ -349,5 +401,13 @@ impl Machine {
         };
         self.stack.truncate(start);
         Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn value_is_small() {
+        assert!(std::mem::size_of::<super::Value>() <= 32);
     }
 }

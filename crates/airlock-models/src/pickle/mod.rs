@@ -94,7 +94,7 @@ pub fn scan_stream(r: &mut dyn Read, size: u64, out: &mut Vec<Finding>) -> Summa
             }
         }
         if count == 5 && legacy::looks_legacy(&results) {
-            legacy::check(&mut inp, &m.storages, out);
+            legacy::check(&mut inp, &m, out);
             break;
         }
     }
@@ -106,7 +106,10 @@ pub fn scan_stream(r: &mut dyn Read, size: u64, out: &mut Vec<Finding>) -> Summa
         .storages
         .iter()
         .filter(|s| s.used)
-        .map(|s| StorageUse { key: s.key.text(), bytes: s.numel.saturating_mul(u64::from(s.element_size)) })
+        .map(|s| StorageUse {
+            key: String::from_utf8_lossy(m.storage_key(s)).into_owned(),
+            bytes: s.numel.saturating_mul(u64::from(s.element_size)),
+        })
         .collect();
     Summary { storages, opcodes: m.opcodes }
 }

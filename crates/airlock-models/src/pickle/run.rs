@@ -42,6 +42,10 @@ fn unicode(inp: &mut Input, n: u64) -> Result<Value, Fail> {
         let s = inp.take(n as usize)?;
         return if text::utf8_ok(s) { Ok(Value::Str(Name::new(s))) } else { Err(bad("invalid UTF-8 in a string")) };
     }
+    if n <= super::input::BUF as u64 {
+        let s = inp.take(n as usize)?;
+        return if text::utf8_ok(s) { Ok(Value::LongStr(Name::new(s))) } else { Err(bad("invalid UTF-8 in a string")) };
+    }
     let mut u = Utf8::default();
     let mut first = None;
     let ok = inp.stream(n, |c, _| {
@@ -76,7 +80,12 @@ fn line_utf8<'a>(inp: &'a mut Input, what: &str) -> Result<&'a [u8], Fail> {
 }
 
 fn int_value(v: Option<i64>) -> Value {
-    v.map_or(Value::Other, Value::Int)
+    v.map_or(Value::Other, int)
+}
+
+#[inline]
+fn int(v: i64) -> Value {
+    Value::Int(v.to_le_bytes())
 }
 
 fn step_all(m: &mut Machine, inp: &mut Input, out: &mut Vec<Finding>, at: &mut u64) -> Result<Value, Fail> {
@@ -134,15 +143,15 @@ fn step_all(m: &mut Machine, inp: &mut Input, out: &mut Vec<Finding>, at: &mut u
             }
             BININT => {
                 let b = inp.array::<4>()?;
-                m.push(Value::Int(i64::from(i32::from_le_bytes(b))))?;
+                m.push(int(i64::from(i32::from_le_bytes(b))))?;
             }
             BININT1 => {
                 let b = inp.byte()?;
-                m.push(Value::Int(i64::from(b)))?;
+                m.push(int(i64::from(b)))?;
             }
             BININT2 => {
                 let b = inp.array::<2>()?;
-                m.push(Value::Int(i64::from(u16::from_le_bytes(b))))?;
+                m.push(int(i64::from(u16::from_le_bytes(b))))?;
             }
             LONG1 => {
                 let n = inp.byte()?;
@@ -156,7 +165,7 @@ fn step_all(m: &mut Machine, inp: &mut Input, out: &mut Vec<Finding>, at: &mut u
                     for (d, s) in a.iter_mut().zip(b) {
                         *d = *s;
                     }
-                    Value::Int(i64::from_le_bytes(a))
+                    Value::Int(a)
                 } else {
                     Value::Other
                 };
