@@ -43,7 +43,7 @@ pub(super) fn check(h: &[u8], data_len: u64, out: &mut Capped<'_>) {
             .at(format!("@{at}")),
         );
     }
-    duplicate_keys(&root, "the header", out);
+    duplicate_keys(&root, None, out);
     let Json::Obj(members) = root else {
         out.push(Finding::unsafe_("SFT007", format!("header is {}, not an object", root.kind())));
         return;
@@ -59,29 +59,31 @@ pub(super) fn check(h: &[u8], data_len: u64, out: &mut Capped<'_>) {
     layout::check(&mut spans, data_len, out);
 }
 
-/// Every object, at every depth, with a key twice.
-fn duplicate_keys(v: &Json, path: &str, out: &mut Capped<'_>) {
+/// Every object, at every depth, with a key twice. `parent` is the key holding
+/// `v` (`None` at the top).
+fn duplicate_keys(v: &Json, parent: Option<&str>, out: &mut Capped<'_>) {
     match v {
         Json::Obj(m) => {
             let mut seen = HashSet::with_capacity(m.len());
             for (k, child) in m {
                 if !seen.insert(k.as_str()) {
+                    let place = parent.map_or_else(|| "the header".to_string(), |p| format!("the object under {}", shown(p)));
                     out.push(
                         Finding::unsafe_(
                             "SFT006",
-                            format!("duplicate key {} in {path}: readers disagree on which value counts", shown(k)),
+                            format!("duplicate key {} in {place}: readers disagree on which value counts", shown(k)),
                         )
                         .at(shown(k)),
                     );
                 }
                 if matches!(child, Json::Obj(_) | Json::Arr(_)) {
-                    duplicate_keys(child, &format!("{} ", shown(k)), out);
+                    duplicate_keys(child, Some(k), out);
                 }
             }
         }
         Json::Arr(items) => {
             for child in items {
-                duplicate_keys(child, path, out);
+                duplicate_keys(child, parent, out);
             }
         }
         _ => {}
@@ -118,6 +120,18 @@ fn name_problem(name: &str) -> Option<&'static str> {
 /// Checks one tensor entry; returns its byte range when that range is usable for
 /// the layout checks (well-formed and inside the data section).
 fn tensor<'a>(name: &'a str, v: &Json, data_len: u64, out: &mut Capped<'_>) -> Option<Span<'a>> {
+    if let (Some(Json::Str(d)), Some(Json::Arr(shape)), Some(Json::Arr(offs)), 3, None) =
+        (field_of(v, "dtype"), field_of(v, "shape"), field_of(v, "data_offsets"), fields_len(v), name_problem(name))
+    {
+        // The common case, checked without building any message.
+        if let (Some(dt), Some(n), [b, e]) = (Dtype::by_name(d), count(shape), offs.as_slice()) {
+            if let (Some(b), Some(e)) = (b.as_u64(), e.as_u64()) {
+                if b <= e && e <= data_len && dt.bytes_for(n) == Ok(e - b) {
+                    return Some(Span { begin: b, end: e, name });
+                }
+            }
+        }
+    }
     let at = shown(name);
     if let Some(p) = name_problem(name) {
         out.push(Finding::unsafe_("SFT019", format!("tensor name {at} {p}")).at(at.clone()));
@@ -185,6 +199,25 @@ fn tensor<'a>(name: &'a str, v: &Json, data_len: u64, out: &mut Capped<'_>) -> O
         return None;
     }
     Some(Span { begin, end, name })
+}
+
+fn field_of<'v>(v: &'v Json, key: &str) -> Option<&'v Json> {
+    match v {
+        Json::Obj(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+fn fields_len(v: &Json) -> usize {
+    match v {
+        Json::Obj(m) => m.len(),
+        _ => 0,
+    }
+}
+
+/// The element count of well-formed dimensions, without findings.
+fn count(dims: &[Json]) -> Option<u64> {
+    dims.iter().try_fold(1u64, |n, d| n.checked_mul(d.as_u64()?))
 }
 
 /// The element count of a shape, or `None` after a finding.
