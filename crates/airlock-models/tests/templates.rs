@@ -91,6 +91,8 @@ fn computed_names() {
         "{% set ns = namespace(k='') %}{% set ns.k = ns.k ~ '_' %}{{ x[ns.k] }}",
         "{{ x['{}{}class{}{}'.format('_','_','_','_')] }}",
         r"{{ x['\N{LOW LINE}\N{LOW LINE}class__'] }}",
+        "{% set u = '_' * 2 %}{{ x|map('attr', u ~ 'class' ~ u)|list }}",
+        "{% set u = '_' * 2 %}{% filter attr(u ~ 'class' ~ u) %}x{% endfilter %}",
     ] {
         let u = unsafe_codes(t);
         assert!(u.contains(&"TPL003") || u.contains(&"TPL001") || u.contains(&"TPL002"), "{t}: {:?}", check(t));

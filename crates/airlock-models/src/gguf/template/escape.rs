@@ -377,6 +377,11 @@ fn block(toks: &[Tok], cx: &mut Ctx<'_>, vars: &Vars) {
                     cx.push(t.at, Finding::unsafe_("TPL001", format!("interpreter attribute `.{n}`")));
                 } else if !after_dot && GADGETS.contains(&n.as_str()) {
                     gadget(n, next, toks.get(k + 2), t.at, cx);
+                } else if name(prev) == Some("filter") && op(next) == Some("(") {
+                    // `{% filter attr('x') %}` applies a filter like `|` does.
+                    if let Some(&(f, pos)) = ATTR_FILTERS.iter().find(|(f, _)| *f == n.as_str()) {
+                        filter_args(f, pos, toks, k + 1, t.at, cx, vars);
+                    }
                 }
             }
             TokKind::Str { value, exact } => {
@@ -468,6 +473,19 @@ fn filter_args(f: &str, pos: usize, toks: &[Tok], open: usize, at: usize, cx: &m
     }
     args.push(inner.get(from..).unwrap_or_default());
     let how = format!("`{f}()`");
+    // `map('attr', NAME)`, `map('selectattr', NAME)`: the filter named first
+    // takes the attribute name second.
+    let positional_args: Vec<&[Tok]> =
+        args.iter().copied().filter(|a| !(name(a.first()).is_some() && op(a.get(1)) == Some("="))).collect();
+    if f == "map" {
+        if let (Some(first), Some(second)) = (positional_args.first(), positional_args.get(1)) {
+            if let Key::Const(inner) = key(first, vars) {
+                if ATTR_FILTERS.iter().any(|(g, _)| *g == inner) {
+                    judge_key(key(second, vars), &format!("`map('{inner}')`"), true, at, cx);
+                }
+            }
+        }
+    }
     let mut positional = 0;
     for a in args {
         let kw = name(a.first()).filter(|_| op(a.get(1)) == Some("="));
