@@ -1,0 +1,229 @@
+//! Which provider and model wrote which lines, from the gateway's audit store.
+//!
+//! Every `tool_call` row the gateway records carries the provider, the model, the tool name and the
+//! raw tool input (`detail.input`). For the write-type tools (Claude Code `Write`/`Edit`/`MultiEdit`/
+//! `NotebookEdit`, Codex `apply_patch`, Gemini `write_file`/`replace`, OpenCode `write`/`edit`, read
+//! through `airlock-agents`' adapters) the text written to a path is taken: a whole file's content, an
+//! edit's new string, a patch's added lines. Calls the gateway blocked never ran and are skipped.
+//!
+//! The rule: each written line is trimmed; a line with fewer than 3 alphanumeric characters (`}`,
+//! `*/`, an empty line) is trivial and never attributed. A non-trivial line is keyed by the SHA-256 of
+//! its trimmed text. A line of a reviewed file is attributed to every (provider, model) that wrote a
+//! line with the same key to the same path (paths compared by trailing components, so an absolute path
+//! in the audit matches a repository-relative one). A non-trivial line no write explains is of unknown
+//! origin: a person wrote it, or a tool outside the gateway.
+
+use crate::change::Change;
+use crate::policy::normalize_provider;
+use crate::Result;
+use airlock_agents::Agent;
+use airlock_audit::AuditStore;
+use airlock_protocol::ToolCall;
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// A provider (normalised) and a model.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Origin {
+    pub provider: String,
+    pub model: String,
+}
+
+/// Written lines per path.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    paths: HashMap<String, HashMap<[u8; 32], BTreeSet<Origin>>>,
+}
+
+/// What provenance says about a change's added lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProvenanceSummary {
+    /// Every provider/model that wrote some added line.
+    pub origins: BTreeSet<Origin>,
+    /// The providers among them.
+    pub providers: BTreeSet<String>,
+    /// Added, non-trivial lines attributed to some origin.
+    pub attributed_lines: usize,
+    /// Added, non-trivial lines no recorded write explains: (path, line).
+    pub unknown_lines: Vec<(String, u32)>,
+}
+
+impl ProvenanceSummary {
+    pub fn origins_vec(&self) -> Vec<Origin> {
+        self.origins.iter().cloned().collect()
+    }
+}
+
+/// Whether a trimmed line can be attributed (at least 3 alphanumeric characters).
+pub fn is_trivial(line: &str) -> bool {
+    line.trim().chars().filter(|c| c.is_alphanumeric()).count() < 3
+}
+
+fn key(line: &str) -> [u8; 32] {
+    Sha256::digest(line.trim().as_bytes()).into()
+}
+
+impl Provenance {
+    /// Read every write the gateway recorded in the audit database at `path`.
+    pub fn load(path: &Path) -> Result<Provenance> {
+        Provenance::from_store(&AuditStore::open_existing(path)?)
+    }
+
+    /// Read every write recorded in an open store.
+    pub fn from_store(store: &AuditStore) -> Result<Provenance> {
+        let mut p = Provenance::default();
+        let conn = store.connection();
+        let mut stmt = conn
+            .prepare("SELECT provider, model, tool, decision, detail FROM audit WHERE kind = 'tool_call' ORDER BY id")
+            .map_err(airlock_audit::AuditError::from)?;
+        let mut rows = stmt.query([]).map_err(airlock_audit::AuditError::from)?;
+        while let Some(r) = rows.next().map_err(airlock_audit::AuditError::from)? {
+            let get = |i: usize| r.get::<_, Option<String>>(i).ok().flatten();
+            let (Some(provider), Some(tool)) = (get(0), get(2)) else { continue };
+            if get(3).as_deref() == Some("blocked") {
+                continue;
+            }
+            let detail: Value = get(4).and_then(|d| serde_json::from_str(&d).ok()).unwrap_or(Value::Null);
+            p.record(&provider, get(1).as_deref().unwrap_or(""), &tool, detail.get("input").unwrap_or(&Value::Null));
+        }
+        Ok(p)
+    }
+
+    /// Add one tool call: `input` is the tool input as JSON, or as the JSON text / patch text the
+    /// gateway stores.
+    pub fn record(&mut self, provider: &str, model: &str, tool: &str, input: &Value) {
+        let origin = Origin { provider: normalize_provider(provider), model: model.to_string() };
+        for (path, text) in written(tool, input) {
+            let lines = self.paths.entry(normalize_path(&path)).or_default();
+            for l in text.lines().filter(|l| !is_trivial(l)) {
+                lines.entry(key(l)).or_default().insert(origin.clone());
+            }
+        }
+    }
+
+    /// Who wrote a line with this text to this path (empty: unknown, or a trivial line).
+    pub fn origin(&self, path: &str, line_text: &str) -> Vec<Origin> {
+        if is_trivial(line_text) {
+            return Vec::new();
+        }
+        let k = key(line_text);
+        let want = normalize_path(path);
+        let mut out = BTreeSet::new();
+        for (p, lines) in &self.paths {
+            if same_file(p, &want) {
+                if let Some(o) = lines.get(&k) {
+                    out.extend(o.iter().cloned());
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// The origins of a change's added lines.
+    pub fn summarize(&self, change: &Change) -> ProvenanceSummary {
+        let mut s = ProvenanceSummary::default();
+        for f in &change.files {
+            for &n in f.added_lines() {
+                let Some(text) = f.line(n).filter(|t| !is_trivial(t)) else { continue };
+                let o = self.origin(&f.path, text);
+                if o.is_empty() {
+                    s.unknown_lines.push((f.path.clone(), n));
+                } else {
+                    s.attributed_lines += 1;
+                    s.origins.extend(o);
+                }
+            }
+        }
+        s.providers = s.origins.iter().map(|o| o.provider.clone()).collect();
+        s
+    }
+}
+
+fn normalize_path(p: &str) -> String {
+    let p = p.trim().replace('\\', "/");
+    p.split('/').filter(|c| !c.is_empty() && *c != ".").collect::<Vec<_>>().join("/")
+}
+
+/// Whether one path is a trailing-component suffix of the other.
+fn same_file(a: &str, b: &str) -> bool {
+    let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    !short.is_empty() && (long == short || long.ends_with(&format!("/{short}")))
+}
+
+/// The (path, text) pairs a write-type tool call writes.
+pub fn written(tool: &str, input: &Value) -> Vec<(String, String)> {
+    let parsed;
+    let input = match input {
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(v) if v.is_object() => {
+                parsed = v;
+                &parsed
+            }
+            // A Responses custom tool call (Codex's `apply_patch`) stores the patch text itself.
+            _ => return if tool == "apply_patch" { patch_writes(s) } else { Vec::new() },
+        },
+        v => v,
+    };
+    let agent = if matches!(tool, "apply_patch" | "shell" | "exec_command" | "local_shell") { Agent::Codex } else { Agent::ClaudeCode };
+    match airlock_agents::normalize(agent, tool, input) {
+        Ok(ToolCall::WriteFile { path, content }) => vec![(path, content)],
+        Ok(ToolCall::EditFile { path, edits }) => edits.into_iter().map(|e| (path.clone(), e.new)).collect(),
+        Ok(ToolCall::EditNotebook { path, source, .. }) => vec![(path, source)],
+        Ok(ToolCall::ApplyPatch { patch }) => patch_writes(&patch),
+        _ => Vec::new(),
+    }
+}
+
+/// The added lines of a patch per target file: Codex's `*** Add File:` / `*** Update File:` /
+/// `*** Move to:` format, or a unified diff's `+++ b/path`.
+fn patch_writes(patch: &str) -> Vec<(String, String)> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in patch.lines() {
+        let header = ["*** Add File: ", "*** Update File: ", "*** Move to: ", "+++ b/", "+++ "]
+            .iter()
+            .find_map(|h| line.strip_prefix(h));
+        if let Some(path) = header {
+            let path = path.trim();
+            current = (path != "/dev/null").then(|| path.to_string());
+            continue;
+        }
+        if line.starts_with("*** ") {
+            continue;
+        }
+        if let (Some(p), Some(added)) = (&current, line.strip_prefix('+')) {
+            let t = out.entry(p.clone()).or_default();
+            t.push_str(added);
+            t.push('\n');
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn each_tool_shape_yields_its_written_text() {
+        let w = written("Write", &json!({"file_path": "/r/a.py", "content": "x = 1\n"}));
+        assert_eq!(w, [("/r/a.py".to_string(), "x = 1\n".to_string())]);
+        let w = written("Edit", &Value::String(json!({"file_path": "a.py", "old_string": "a", "new_string": "b = 2"}).to_string()));
+        assert_eq!(w[0].1, "b = 2");
+        let patch = "*** Begin Patch\n*** Update File: src/lib.rs\n@@\n fn a() {}\n+fn backdoor() {}\n*** Add File: src/new.rs\n+pub fn x() {}\n*** End Patch\n";
+        let w = written("apply_patch", &Value::String(patch.into()));
+        assert_eq!(w.len(), 2);
+        assert!(w.iter().any(|(p, t)| p == "src/lib.rs" && t == "fn backdoor() {}\n"));
+        let w = written("apply_patch", &json!({"input": patch}));
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert_eq!(written("write_file", &json!({"file_path": "g.go", "content": "package main"})).len(), 1);
+        assert_eq!(written("write", &json!({"filePath": "o.ts", "content": "let a = 1"})).len(), 1);
+        assert!(written("Bash", &json!({"command": "ls"})).is_empty());
+        assert!(same_file("/home/u/repo/src/a.py", "src/a.py") && !same_file("/home/u/repo/xsrc/a.py", "src/a.py"));
+    }
+}
