@@ -6,6 +6,7 @@
 
 use crate::change::Change;
 use crate::{ReviewError, Result};
+pub use airlock_protocol::Severity;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -26,44 +27,11 @@ pub fn findings_schema() -> Value {
     serde_json::from_str(FINDINGS_SCHEMA).unwrap_or(Value::Null)
 }
 
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn parse(s: &str) -> Option<Severity> {
-        Some(match s {
-            "critical" => Severity::Critical,
-            "high" => Severity::High,
-            "medium" => Severity::Medium,
-            "low" => Severity::Low,
-            "info" => Severity::Info,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-            Severity::Info => "info",
-        }
-    }
-}
-
-impl std::fmt::Display for Severity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+/// The severity names the schema allows, onto airlock's own [`Severity`].
+pub fn parse_severity(s: &str) -> Option<Severity> {
+    [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info]
+        .into_iter()
+        .find(|v| v.as_str() == s)
 }
 
 /// Who reviewed: the provider (normalised, see [`crate::normalize_provider`]) and the model.
@@ -162,7 +130,7 @@ fn one(item: &Value, change: &Change, reviewer: &ReviewerId) -> Result<Finding, 
     let file = change.file(path).ok_or_else(|| format!("`file` {path:?} is not one of the reviewed files"))?;
     let line = line_no(o.get("line"), "line")?.ok_or("missing `line`")?;
     let end = line_no(o.get("end_line"), "end_line")?;
-    let severity = Severity::parse(req_str(o, "severity", 16)?).ok_or("`severity` is not critical, high, medium, low or info")?;
+    let severity = parse_severity(req_str(o, "severity", 16)?).ok_or("`severity` is not critical, high, medium, low or info")?;
     let title = req_str(o, "title", MAX_TITLE)?;
     if title.trim().is_empty() {
         return Err("empty `title`".into());
