@@ -35,7 +35,103 @@ pub struct Origin {
 /// Written lines per path.
 #[derive(Debug, Clone, Default)]
 pub struct Provenance {
-    paths: HashMap<String, HashMap<[u8; 32], BTreeSet<Origin>>>,
+    paths: HashMap<String, PathWrites>,
+}
+
+/// What was written to one path.
+#[derive(Debug, Clone, Default)]
+struct PathWrites {
+    /// Whole written lines, by the hash of their trimmed text.
+    lines: HashMap<[u8; 32], BTreeSet<Origin>>,
+    /// The first and last lines of edits made to a file whose text is not known: they may be parts
+    /// of lines, so a current line containing one is attributed.
+    fragments: Vec<(String, Origin)>,
+    /// The file's text as the recorded writes left it, while it is known (after a whole write).
+    text: Option<String>,
+}
+
+impl PathWrites {
+    fn add_lines(&mut self, text: &str, o: &Origin) {
+        for l in text.lines().filter(|l| !is_trivial(l)) {
+            self.lines.entry(key(l)).or_default().insert(o.clone());
+        }
+    }
+
+    fn add_fragment(&mut self, f: &str, o: &Origin) {
+        let f = f.trim();
+        if f.chars().count() >= MIN_FRAGMENT && !is_trivial(f) && !self.fragments.iter().any(|(g, p)| g == f && p == o) {
+            self.fragments.push((f.to_string(), o.clone()));
+        }
+    }
+
+    fn apply(&mut self, w: Write, o: &Origin) {
+        match w {
+            Write::Whole(text) => {
+                self.add_lines(&text, o);
+                self.text = Some(text);
+            }
+            Write::Lines(text) => {
+                self.add_lines(&text, o);
+                self.text = None;
+            }
+            Write::Edit { old, new, all } => match self.text.take().and_then(|t| replace(&t, &old, &new, all)) {
+                // The file is known: the whole lines the edit touched are the editor's.
+                Some((text, ranges)) => {
+                    for r in ranges {
+                        let start = text.get(..r.start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+                        let end = text.get(r.end..).and_then(|t| t.find('\n')).map_or(text.len(), |i| r.end + i);
+                        if let Some(touched) = text.get(start..end) {
+                            self.add_lines(touched, o);
+                        }
+                    }
+                    self.text = Some(text);
+                }
+                // Not known: the new string's lines, its first and last also as fragments.
+                None => {
+                    self.add_lines(&new, o);
+                    let lines: Vec<&str> = new.lines().collect();
+                    for f in [lines.first(), lines.last()].into_iter().flatten() {
+                        self.add_fragment(f, o);
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// A fragment shorter than this (trimmed, in characters) is not attributed.
+pub const MIN_FRAGMENT: usize = 12;
+
+/// `text` with `old` replaced by `new` (the first or every occurrence), and where the new text went.
+fn replace(text: &str, old: &str, new: &str, all: bool) -> Option<(String, Vec<std::ops::Range<usize>>)> {
+    if old.is_empty() || !text.contains(old) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + new.len());
+    let mut ranges = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(old) {
+        out.push_str(rest.get(..i)?);
+        ranges.push(out.len()..out.len() + new.len());
+        out.push_str(new);
+        rest = rest.get(i + old.len()..)?;
+        if !all {
+            break;
+        }
+    }
+    out.push_str(rest);
+    Some((out, ranges))
+}
+
+/// One write-type tool call's effect on one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// The file's whole new text (`Write`, `write_file`, a patch's `Add File`).
+    Whole(String),
+    /// Lines put into the file somewhere (a patch's added lines, a notebook cell).
+    Lines(String),
+    /// `old` replaced by `new` (`Edit`, `MultiEdit`, `replace`, OpenCode `edit`).
+    Edit { old: String, new: String, all: bool },
 }
 
 /// What provenance says about a change's added lines.
@@ -96,11 +192,8 @@ impl Provenance {
     /// gateway stores.
     pub fn record(&mut self, provider: &str, model: &str, tool: &str, input: &Value) {
         let origin = Origin { provider: normalize_provider(provider), model: model.to_string() };
-        for (path, text) in written(tool, input) {
-            let lines = self.paths.entry(normalize_path(&path)).or_default();
-            for l in text.lines().filter(|l| !is_trivial(l)) {
-                lines.entry(key(l)).or_default().insert(origin.clone());
-            }
+        for (path, w) in written(tool, input) {
+            self.paths.entry(normalize_path(&path)).or_default().apply(w, &origin);
         }
     }
 
@@ -112,11 +205,12 @@ impl Provenance {
         let k = key(line_text);
         let want = normalize_path(path);
         let mut out = BTreeSet::new();
-        for (p, lines) in &self.paths {
+        for (p, w) in &self.paths {
             if same_file(p, &want) {
-                if let Some(o) = lines.get(&k) {
+                if let Some(o) = w.lines.get(&k) {
                     out.extend(o.iter().cloned());
                 }
+                out.extend(w.fragments.iter().filter(|(f, _)| line_text.contains(f.as_str())).map(|(_, o)| o.clone()));
             }
         }
         out.into_iter().collect()
@@ -153,8 +247,8 @@ fn same_file(a: &str, b: &str) -> bool {
     !short.is_empty() && (long == short || long.ends_with(&format!("/{short}")))
 }
 
-/// The (path, text) pairs a write-type tool call writes.
-pub fn written(tool: &str, input: &Value) -> Vec<(String, String)> {
+/// What a write-type tool call writes, per path, in order.
+pub fn written(tool: &str, input: &Value) -> Vec<(String, Write)> {
     let parsed;
     let input = match input {
         Value::String(s) => match serde_json::from_str::<Value>(s) {
@@ -169,20 +263,27 @@ pub fn written(tool: &str, input: &Value) -> Vec<(String, String)> {
     };
     let agent = if matches!(tool, "apply_patch" | "shell" | "exec_command" | "local_shell") { Agent::Codex } else { Agent::ClaudeCode };
     match airlock_agents::normalize(agent, tool, input) {
-        Ok(ToolCall::WriteFile { path, content }) => vec![(path, content)],
-        Ok(ToolCall::EditFile { path, edits }) => edits.into_iter().map(|e| (path.clone(), e.new)).collect(),
-        Ok(ToolCall::EditNotebook { path, source, .. }) => vec![(path, source)],
+        Ok(ToolCall::WriteFile { path, content }) => vec![(path, Write::Whole(content))],
+        Ok(ToolCall::EditFile { path, edits }) => edits
+            .into_iter()
+            .map(|e| (path.clone(), Write::Edit { old: e.old, new: e.new, all: e.replace_all }))
+            .collect(),
+        Ok(ToolCall::EditNotebook { path, source, .. }) => vec![(path, Write::Lines(source))],
         Ok(ToolCall::ApplyPatch { patch }) => patch_writes(&patch),
         _ => Vec::new(),
     }
 }
 
-/// The added lines of a patch per target file: Codex's `*** Add File:` / `*** Update File:` /
-/// `*** Move to:` format, or a unified diff's `+++ b/path`.
-fn patch_writes(patch: &str) -> Vec<(String, String)> {
+/// The added lines of a patch per target file: Codex's `*** Add File:` (the whole file) /
+/// `*** Update File:` / `*** Move to:` format, or a unified diff's `+++ b/path`.
+fn patch_writes(patch: &str) -> Vec<(String, Write)> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
+    let mut added_files: BTreeSet<String> = BTreeSet::new();
     let mut current: Option<String> = None;
     for line in patch.lines() {
+        if let Some(p) = line.strip_prefix("*** Add File: ") {
+            added_files.insert(p.trim().to_string());
+        }
         let header = ["*** Add File: ", "*** Update File: ", "*** Move to: ", "+++ b/", "+++ "]
             .iter()
             .find_map(|h| line.strip_prefix(h));
@@ -200,7 +301,12 @@ fn patch_writes(patch: &str) -> Vec<(String, String)> {
             t.push('\n');
         }
     }
-    out.into_iter().collect()
+    out.into_iter()
+        .map(|(p, t)| {
+            let w = if added_files.contains(&p) { Write::Whole(t) } else { Write::Lines(t) };
+            (p, w)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -212,18 +318,21 @@ mod tests {
     #[test]
     fn each_tool_shape_yields_its_written_text() {
         let w = written("Write", &json!({"file_path": "/r/a.py", "content": "x = 1\n"}));
-        assert_eq!(w, [("/r/a.py".to_string(), "x = 1\n".to_string())]);
+        assert_eq!(w, [("/r/a.py".to_string(), Write::Whole("x = 1\n".to_string()))]);
         let w = written("Edit", &Value::String(json!({"file_path": "a.py", "old_string": "a", "new_string": "b = 2"}).to_string()));
-        assert_eq!(w[0].1, "b = 2");
+        assert_eq!(w[0].1, Write::Edit { old: "a".into(), new: "b = 2".into(), all: false });
         let patch = "*** Begin Patch\n*** Update File: src/lib.rs\n@@\n fn a() {}\n+fn backdoor() {}\n*** Add File: src/new.rs\n+pub fn x() {}\n*** End Patch\n";
         let w = written("apply_patch", &Value::String(patch.into()));
         assert_eq!(w.len(), 2);
-        assert!(w.iter().any(|(p, t)| p == "src/lib.rs" && t == "fn backdoor() {}\n"));
+        assert!(w.iter().any(|(p, t)| p == "src/lib.rs" && *t == Write::Lines("fn backdoor() {}\n".into())));
+        assert!(w.iter().any(|(p, t)| p == "src/new.rs" && *t == Write::Whole("pub fn x() {}\n".into())));
         let w = written("apply_patch", &json!({"input": patch}));
         assert_eq!(w.len(), 2, "{w:?}");
         assert_eq!(written("write_file", &json!({"file_path": "g.go", "content": "package main"})).len(), 1);
         assert_eq!(written("write", &json!({"filePath": "o.ts", "content": "let a = 1"})).len(), 1);
         assert!(written("Bash", &json!({"command": "ls"})).is_empty());
+        let (t, r) = replace("a x b x c", "x", "yy", true).unwrap();
+        assert_eq!((t.as_str(), r), ("a yy b yy c", vec![2..4, 7..9]));
         assert!(same_file("/home/u/repo/src/a.py", "src/a.py") && !same_file("/home/u/repo/xsrc/a.py", "src/a.py"));
     }
 }
