@@ -81,9 +81,11 @@ impl<'a> Input<'a> {
 
     #[inline]
     pub fn byte(&mut self) -> Result<u8, Short> {
-        if let Some(&b) = self.buf.get(self.pos).filter(|_| self.pos < self.end) {
-            self.pos += 1;
-            return Ok(b);
+        if self.pos < self.end {
+            if let Some(&b) = self.buf.get(self.pos) {
+                self.pos += 1;
+                return Ok(b);
+            }
         }
         if !self.fill(1)? {
             return Err(Short::Truncated);

@@ -245,6 +245,7 @@ impl Machine {
 
     /// A memo slot for `v`: most values fit the 4-byte slot itself; short
     /// strings and ints go to the side table.
+    #[inline]
     fn encode(&mut self, v: Value, old: u32) -> Result<u32, Fail> {
         let small = |tag: u32, i: u32| if i <= MASK { Ok(tag | i) } else { Err(bad("memo index")) };
         match v {
@@ -273,6 +274,7 @@ impl Machine {
         }
     }
 
+    #[inline]
     pub fn memo_put(&mut self, key: u64, v: Value) -> Result<(), Fail> {
         if key >= MEMO_CAP {
             return Err(Fail::Cap(format!("memo key {key} (at most {MEMO_CAP} modelled)")));
@@ -292,6 +294,7 @@ impl Machine {
         Ok(())
     }
 
+    #[inline]
     pub fn memo_get(&self, key: u64) -> Result<Value, Fail> {
         let slot = usize::try_from(key).ok().and_then(|k| self.memo.get(k)).copied().unwrap_or(EMPTY);
         let i = slot & MASK;
@@ -311,6 +314,7 @@ impl Machine {
     }
 
     /// `MEMOIZE`: the next key is the number of entries.
+    #[inline]
     pub fn memoize(&mut self) -> Result<(), Fail> {
         let v = *self.top()?;
         self.memo_put(self.memo_len, v)
