@@ -281,6 +281,11 @@ impl Machine {
         }
         let k = usize::try_from(key).map_err(|_| bad("memo key"))?;
         if k >= self.memo.len() {
+            // Keys far beyond those used so far grow the table no faster than the
+            // stream does: one more key ahead of the next 64 Ki at most per opcode.
+            if k > self.memo.len() + (1 << 16) && k as u64 > 4 * self.memo_len + (1 << 16) {
+                return Err(Fail::Cap(format!("memo key {key} far beyond the {} keys stored", self.memo_len)));
+            }
             self.memo.resize(k + 1, EMPTY);
         }
         let old = self.memo.get(k).copied().unwrap_or(EMPTY);

@@ -41,6 +41,9 @@ pub use source::{drain, Inflate, Window};
 
 /// Largest decompressed member scanned.
 pub const INFLATE_CAP: u64 = 4 << 30;
+/// Bytes inflated per archive, all members together (a bomb of many members
+/// stops here).
+pub const INFLATE_TOTAL_CAP: u64 = 16 << 30;
 
 pub fn scan(r: &mut dyn Source, size: u64, depth: u32, out: &mut Vec<Finding>) {
     let d = match dir::read(r, size) {
@@ -60,12 +63,13 @@ pub fn scan(r: &mut dyn Source, size: u64, depth: u32, out: &mut Vec<Finding>) {
     let is_pkl = |e: &Entry| e.name == b"data.pkl" || e.name.ends_with(b"/data.pkl");
     let (first, rest): (Vec<&Entry>, Vec<&Entry>) = d.entries.iter().partition(|e| is_pkl(e));
     let mut skipped = 0u64;
+    let mut budget = INFLATE_TOTAL_CAP;
     for e in first.into_iter().chain(rest) {
         let name = e.display_name();
         if e.name.ends_with(b"/") && e.usize == 0 {
             continue;
         }
-        let Some(readable) = check(r, e, out) else { continue };
+        let Some(readable) = check(r, e, &mut budget, out) else { continue };
         if is_pkl(e) {
             let prefix = name.strip_suffix("data.pkl").unwrap_or_default().to_string();
             let keys = storages(r, e).into_iter().map(|s| (s.key, s.bytes)).collect();
@@ -137,7 +141,7 @@ fn with_member<T>(r: &mut dyn Source, e: &Entry, f: impl FnOnce(&mut dyn Source,
 /// Checks the member's data against its CRC and declared size. `Some(true)`:
 /// scan it; `Some(false)`: it cannot be read as plain content (reported);
 /// `None`: nothing more to do.
-fn check(r: &mut dyn Source, e: &Entry, out: &mut Vec<Finding>) -> Option<bool> {
+fn check(r: &mut dyn Source, e: &Entry, budget: &mut u64, out: &mut Vec<Finding>) -> Option<bool> {
     let name = e.display_name();
     let encrypted = e.flags & 0x41 != 0;
     let flagged = if encrypted { " (flagged encrypted)" } else { "" };
@@ -145,12 +149,19 @@ fn check(r: &mut dyn Source, e: &Entry, out: &mut Vec<Finding>) -> Option<bool> 
         out.push(Finding::warning("ZIP009", format!("compression method {} not supported: not checked", e.method)).at(name));
         return None;
     }
-    if e.method == 8 && e.usize > INFLATE_CAP {
+    if e.method == 8 && (e.usize > INFLATE_CAP || e.usize > *budget) {
         out.push(
-            Finding::warning("ZIP010", format!("{} bytes inflated is over the {INFLATE_CAP}-byte cap: not checked", e.usize))
-                .at(name),
+            Finding::warning(
+                "ZIP010",
+                format!("{} bytes to inflate is over the cap ({INFLATE_CAP} a member, {INFLATE_TOTAL_CAP} an archive): not checked", e.usize),
+            )
+            .at(name),
         );
         return None;
+    }
+    if e.method == 8 {
+        // Each member is inflated twice at most (CRC pass, scan), both bounded by its declared size.
+        *budget -= e.usize;
     }
     // Inflate without the declared-size limit, so a stream longer than declared shows.
     let mut crc = crc32fast::Hasher::new();
