@@ -42,7 +42,7 @@ pub struct Provenance {
 #[derive(Debug, Clone, Default)]
 struct PathWrites {
     /// Whole written lines, by the hash of their trimmed text.
-    lines: HashMap<[u8; 32], BTreeSet<Origin>>,
+    lines: HashMap<u64, BTreeSet<Origin>>,
     /// The first and last lines of edits made to a file whose text is not known: they may be parts
     /// of lines, so a current line containing one is attributed.
     fragments: Vec<(String, Origin)>,
@@ -158,8 +158,45 @@ pub fn is_trivial(line: &str) -> bool {
     line.trim().chars().filter(|c| c.is_alphanumeric()).count() < 3
 }
 
-fn key(line: &str) -> [u8; 32] {
-    Sha256::digest(line.trim().as_bytes()).into()
+/// A line's key: the first 64 bits of the SHA-256 of its trimmed text.
+pub fn line_key(line: &str) -> u64 {
+    let h = Sha256::digest(line.trim().as_bytes());
+    h.iter().take(8).fold(0u64, |k, b| (k << 8) | u64::from(*b))
+}
+
+fn key(line: &str) -> u64 {
+    line_key(line)
+}
+
+/// Tool names whose calls can write files (the others are skipped unread).
+pub const WRITE_TOOLS: [&str; 15] = [
+    "Write", "Edit", "MultiEdit", "NotebookEdit", "apply_patch", "write_file", "replace", "write", "edit",
+    "shell", "exec_command", "local_shell", "shell_command", "container.exec", "applypatch",
+];
+
+/// The `writes` summary the gateway records with a write-type tool call: per path, the SHA-256 of
+/// the text written and its line count, plus `line_keys` (hex [`line_key`]s of its non-trivial lines)
+/// when `input_cut` says the recorded input is cut short, so a large write keeps its provenance.
+pub fn write_digests(tool: &str, input_text: &str, input_cut: bool) -> Vec<Value> {
+    if !WRITE_TOOLS.contains(&tool) {
+        return Vec::new();
+    }
+    written(tool, &Value::String(input_text.to_string()))
+        .into_iter()
+        .map(|(path, w)| {
+            let text = match &w {
+                Write::Whole(t) | Write::Lines(t) => t.as_str(),
+                Write::Edit { new, .. } => new.as_str(),
+            };
+            let sha: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            let mut v = serde_json::json!({"path": path, "sha256": sha, "lines": text.lines().count()});
+            if let (true, Some(o)) = (input_cut, v.as_object_mut()) {
+                let keys: Vec<String> = text.lines().filter(|l| !is_trivial(l)).map(|l| format!("{:016x}", line_key(l))).collect();
+                o.insert("line_keys".into(), Value::from(keys));
+            }
+            v
+        })
+        .collect()
 }
 
 impl Provenance {
@@ -183,7 +220,9 @@ impl Provenance {
                 continue;
             }
             let detail: Value = get(4).and_then(|d| serde_json::from_str(&d).ok()).unwrap_or(Value::Null);
-            p.record(&provider, get(1).as_deref().unwrap_or(""), &tool, detail.get("input").unwrap_or(&Value::Null));
+            let model = get(1).unwrap_or_default();
+            p.record(&provider, &model, &tool, detail.get("input").unwrap_or(&Value::Null));
+            p.record_keys(&provider, &model, detail.get("writes").unwrap_or(&Value::Null));
         }
         Ok(p)
     }
@@ -194,6 +233,22 @@ impl Provenance {
         let origin = Origin { provider: normalize_provider(provider), model: model.to_string() };
         for (path, w) in written(tool, input) {
             self.paths.entry(normalize_path(&path)).or_default().apply(w, &origin);
+        }
+    }
+
+    /// Add the `line_keys` of a recorded `writes` summary (see [`write_digests`]): a write whose
+    /// input the audit holds only in part.
+    pub fn record_keys(&mut self, provider: &str, model: &str, writes: &Value) {
+        let origin = Origin { provider: normalize_provider(provider), model: model.to_string() };
+        for w in writes.as_array().into_iter().flatten() {
+            let (Some(path), Some(keys)) = (w.get("path").and_then(Value::as_str), w.get("line_keys").and_then(Value::as_array)) else {
+                continue;
+            };
+            let pw = self.paths.entry(normalize_path(path)).or_default();
+            pw.text = None;
+            for k in keys.iter().filter_map(Value::as_str).filter_map(|k| u64::from_str_radix(k, 16).ok()) {
+                pw.lines.entry(k).or_default().insert(origin.clone());
+            }
         }
     }
 
@@ -257,11 +312,12 @@ pub fn written(tool: &str, input: &Value) -> Vec<(String, Write)> {
                 &parsed
             }
             // A Responses custom tool call (Codex's `apply_patch`) stores the patch text itself.
-            _ => return if tool == "apply_patch" { patch_writes(s) } else { Vec::new() },
+            _ => return if matches!(tool, "apply_patch" | "applypatch") { patch_writes(s) } else { Vec::new() },
         },
         v => v,
     };
-    let agent = if matches!(tool, "apply_patch" | "shell" | "exec_command" | "local_shell") { Agent::Codex } else { Agent::ClaudeCode };
+    let codex = matches!(tool, "apply_patch" | "applypatch" | "shell" | "exec_command" | "local_shell" | "shell_command" | "container.exec");
+    let agent = if codex { Agent::Codex } else { Agent::ClaudeCode };
     match airlock_agents::normalize(agent, tool, input) {
         Ok(ToolCall::WriteFile { path, content }) => vec![(path, Write::Whole(content))],
         Ok(ToolCall::EditFile { path, edits }) => edits
@@ -331,6 +387,16 @@ mod tests {
         assert_eq!(written("write_file", &json!({"file_path": "g.go", "content": "package main"})).len(), 1);
         assert_eq!(written("write", &json!({"filePath": "o.ts", "content": "let a = 1"})).len(), 1);
         assert!(written("Bash", &json!({"command": "ls"})).is_empty());
+        let heredoc = json!({"command": ["bash", "-lc", format!("apply_patch <<'EOF'\n{patch}EOF\n")]});
+        assert_eq!(written("shell", &heredoc).len(), 2);
+        let d = write_digests("Write", &json!({"file_path": "a.py", "content": "import os\n}\n"}).to_string(), true);
+        assert_eq!(d[0]["lines"], 2);
+        assert_eq!(d[0]["line_keys"], json!([format!("{:016x}", line_key("import os"))]));
+        assert!(write_digests("Bash", "{\"command\": \"ls\"}", true).is_empty());
+        assert!(write_digests("Write", "{\"file_path\": \"a.py\", \"content\": \"x\"}", false)[0].get("line_keys").is_none());
+        let mut p = Provenance::default();
+        p.record_keys("gemini", "g", &json!([{"path": "/r/big.py", "line_keys": d[0]["line_keys"]}]));
+        assert_eq!(p.origin("big.py", "  import os"), [Origin { provider: "google".into(), model: "g".into() }]);
         let (t, r) = replace("a x b x c", "x", "yy", true).unwrap();
         assert_eq!((t.as_str(), r), ("a yy b yy c", vec![2..4, 7..9]));
         assert!(same_file("/home/u/repo/src/a.py", "src/a.py") && !same_file("/home/u/repo/xsrc/a.py", "src/a.py"));

@@ -27,6 +27,9 @@ pub struct CallRecord {
     pub judgement: Judgement,
     /// The Responses item type (`function_call`, `custom_tool_call`, ...), where the API has one.
     pub item_type: Option<String>,
+    /// For a write-type call, per path written: `{"path", "sha256", "lines"}` (and the line keys
+    /// provenance needs when `input` is cut short), from the whole input.
+    pub writes: Vec<serde_json::Value>,
 }
 
 /// Longest input kept in a [`CallRecord`].
@@ -42,6 +45,7 @@ impl CallRecord {
             id: id.map(str::to_string),
             name: name.to_string(),
             input: input.get(..end).unwrap_or_default().to_string(),
+            writes: airlock_review::provenance::write_digests(name, input, input.len() > RECORD_INPUT_CAP),
             judgement,
             item_type: None,
         }
