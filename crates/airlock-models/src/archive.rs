@@ -1,9 +1,9 @@
-//! Archive and compression wrappers: tar, 7z and gzip are opened and their
-//! members scanned by content, one level deeper; others (bzip2, xz, zstd, rar)
+//! Archive and compression wrappers: tar, 7z, gzip and bzip2 are opened and
+//! their members scanned by content, one level deeper; others (xz, zstd, rar)
 //! are reported as not checked (`MDL004`, a warning).
 //!
 //! Memory stays bounded: tar members are windows on the file; 7z members and
-//! gzip content are decompressed into an anonymous temporary file, at most
+//! gzip or bzip2 content are decompressed into an anonymous temporary file, at most
 //! [`SPOOL_CAP`] bytes per archive (a decompression bomb stops there, reported
 //! as not checked: `ARC002`, a warning). A stream that does not decode is
 //! `ARC001` (unsafe: what came before it was read by whoever reads it), an
@@ -25,7 +25,14 @@ const SEVENZ_MEM_KB: usize = 512 << 10;
 pub fn scan(r: &mut dyn Source, size: u64, depth: u32, kind: &str, out: &mut Vec<Finding>) {
     match kind {
         "tar" => scan_tar(r, depth, out),
-        "gzip" => scan_gzip(r, depth, out),
+        "gzip" => {
+            let mut dec = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, r));
+            scan_stream("gzip", &mut dec, depth, out);
+        }
+        "bzip2" => {
+            let mut dec = bzip2::read::MultiBzDecoder::new(BufReader::with_capacity(1 << 16, r));
+            scan_stream("bzip2", &mut dec, depth, out);
+        }
         "7z" => scan_7z(r, depth, out),
         _ => out.push(Finding::warning(
             "MDL004",
@@ -75,17 +82,18 @@ fn scan_spooled(f: File, n: u64, name: &str, depth: u32, out: &mut Vec<Finding>)
     out.extend(found.into_iter().map(|x| relocate(x, name)));
 }
 
-fn scan_gzip(r: &mut dyn Source, depth: u32, out: &mut Vec<Finding>) {
+/// A compressed stream (one member): decompressed into a temporary file, scanned.
+fn scan_stream(kind: &str, dec: &mut dyn Read, depth: u32, out: &mut Vec<Finding>) {
     let mut budget = SPOOL_CAP;
-    let mut dec = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, r));
-    match spool(&mut dec, &mut budget) {
-        Ok(Spooled::Done(f, n)) => scan_spooled(f, n, "gzip content", depth, out),
-        Ok(Spooled::OverCap) => out.push(over_cap("gzip content")),
+    let name = format!("{kind} content");
+    match spool(dec, &mut budget) {
+        Ok(Spooled::Done(f, n)) => scan_spooled(f, n, &name, depth, out),
+        Ok(Spooled::OverCap) => out.push(over_cap(&name)),
         Ok(Spooled::Broken(f, n, e)) => {
-            out.push(Finding::unsafe_("ARC001", format!("gzip stream broken after {n} bytes: {e}")));
-            scan_spooled(f, n, "gzip content", depth, out);
+            out.push(Finding::unsafe_("ARC001", format!("{kind} stream broken after {n} bytes: {e}")));
+            scan_spooled(f, n, &name, depth, out);
         }
-        Err(e) => out.push(Finding::warning("ARC003", format!("gzip not unpacked ({e}): not checked"))),
+        Err(e) => out.push(Finding::warning("ARC003", format!("{kind} not unpacked ({e}): not checked"))),
     }
 }
 

@@ -63,6 +63,14 @@ fn sevenz_members_are_scanned() {
 }
 
 #[test]
+fn bzip2_streams() {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    e.write_all(EVIL).unwrap();
+    let b = e.finish().unwrap();
+    assert_eq!(scan_bytes("m.pkl.bz2", &b).verdict(), Some(Severity::Unsafe));
+}
+
+#[test]
 fn other_wrappers_are_not_checked() {
     let r = scan_bytes("m.zst", b"\x28\xb5\x2f\xfdrest");
     assert_eq!(r.verdict(), Some(Severity::Warning));
