@@ -269,6 +269,11 @@ fn pytorch_storages_are_skipped_only_when_named() {
     // A key the pickle does not name: scanned by content.
     let ents = [ent("archive/data.pkl", &torch_pickle()), ent("archive/data/1", storage)];
     assert!(codes(&report(&ents, &Opts::default())).contains(&"PKL002"));
+    // Metadata members are read all the same.
+    let ents = [ent("archive/data.pkl", &torch_pickle()), ent("archive/version", b"cantigravity
+x
+")];
+    assert!(codes(&report(&ents, &Opts::default())).contains(&"PKL002"));
     // Without data.pkl nothing is skipped.
     let ents = [ent("archive/data/0", storage)];
     assert!(codes(&report(&ents, &Opts::default())).contains(&"PKL002"));

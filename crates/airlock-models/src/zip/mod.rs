@@ -25,8 +25,9 @@
 //! (`<prefix>/data/<key>`) are skipped only once the layout is established:
 //! `<prefix>/data.pkl` is a pickle whose persistent ids name that key, with a
 //! byte size equal to the member's. The small metadata members PyTorch writes
-//! next to it (`version`, `byteorder`, ...) are skipped when they hold a short
-//! line of letters and digits.
+//! next to it (`version`, `byteorder`, ...) are still scanned, but when they
+//! hold a short line of letters and digits only an unsafe finding counts (their
+//! "unknown format" warning does not).
 
 mod dir;
 mod source;
@@ -74,16 +75,28 @@ pub fn scan(r: &mut dyn Source, size: u64, depth: u32, out: &mut Vec<Finding>) {
             let prefix = name.strip_suffix("data.pkl").unwrap_or_default().to_string();
             let keys = storages(r, e).into_iter().map(|s| (s.key, s.bytes)).collect();
             torch.insert(prefix, keys);
-        } else if torch_data(&torch, e, &name, || member_head(r, e)).is_some() {
-            skipped += 1;
-            continue;
+        } else {
+            match torch_data(&torch, e, &name, || member_head(r, e)) {
+                Some("storage") => {
+                    skipped += 1;
+                    continue;
+                }
+                Some(_) if readable => {
+                    // Metadata text: still scanned, only "not checked" dropped.
+                    let mut found = Vec::new();
+                    scan_member(r, e, &name, depth, &mut found);
+                    out.extend(found.into_iter().filter(|f| f.severity == crate::Severity::Unsafe));
+                    continue;
+                }
+                _ => {}
+            }
         }
         if readable {
             scan_member(r, e, &name, depth, out);
         }
     }
     if skipped > 0 {
-        out.push(Finding::info("ZIP020", format!("{skipped} PyTorch storage and metadata members skipped (raw data)")));
+        out.push(Finding::info("ZIP020", format!("{skipped} PyTorch storage members skipped (raw tensor data)")));
     }
 }
 
