@@ -197,8 +197,13 @@ fn legacy_pytorch_layout() {
     let r = scan_bytes("t", &b);
     assert!(r.is_clean(), "{:?}", r.findings);
     assert!(r.findings.iter().any(|f| f.code == "PKL021"));
-    // One byte more than the storages declare: not silently passed.
-    let b = cat(&[magic, proto, sys_info, &torch_state_dict(), keys, &storage, b"."]);
+    // Bytes after the storages: scanned as pickle, not silently passed.
+    let b = cat(&[magic, proto, sys_info, &torch_state_dict(), keys, &storage, b"\xff"]);
+    assert_eq!(codes(&b), vec!["PKL020"]);
+    let b = cat(&[magic, proto, sys_info, &torch_state_dict(), keys, &storage, b"cposix\nsystem\n."]);
+    assert!(codes(&b).contains(&"PKL002"));
+    // Storage data that does not match the declared sizes.
+    let b = cat(&[magic, proto, sys_info, &torch_state_dict(), keys, &storage[..12]]);
     assert_eq!(codes(&b), vec!["PKL022"]);
 }
 

@@ -27,42 +27,62 @@ pub fn walk(inp: &mut Input, m: &Machine) -> Result<u64, String> {
         let key = m.storage_key(s);
         let e = by_key.entry(key).or_insert((s.element_size, s.numel));
         if *e != (s.element_size, s.numel) {
-            return Err(format!("storage {:?} declared with two sizes", String::from_utf8_lossy(key)));
+            return Err(format!(
+                "storage {:?} declared with two sizes",
+                String::from_utf8_lossy(key)
+            ));
         }
     }
     let start = inp.offset();
     for (key, (size, numel)) in &by_key {
         let at = inp.offset();
-        let n = u64::from_le_bytes(inp.array::<8>().map_err(|_| format!("storage count missing at @{at}"))?);
+        let n = u64::from_le_bytes(
+            inp.array::<8>()
+                .map_err(|_| format!("storage count missing at @{at}"))?,
+        );
         if n != *numel {
             return Err(format!(
                 "storage {:?} has {n} elements at @{at}, the pickle declared {numel}",
                 String::from_utf8_lossy(key)
             ));
         }
-        let bytes = numel.checked_mul(u64::from(*size)).ok_or("storage size overflows")?;
-        inp.skip(bytes).map_err(|_| format!("storage {:?} runs past the end", String::from_utf8_lossy(key)))?;
-    }
-    if inp.remaining() != 0 {
-        return Err(format!("{} bytes after the last storage", inp.remaining()));
+        let bytes = numel
+            .checked_mul(u64::from(*size))
+            .ok_or("storage size overflows")?;
+        inp.skip(bytes).map_err(|_| {
+            format!(
+                "storage {:?} runs past the end",
+                String::from_utf8_lossy(key)
+            )
+        })?;
     }
     Ok(inp.offset() - start)
 }
 
-/// Findings for the bytes after the fifth pickle of a legacy file.
-pub fn check(inp: &mut Input, m: &Machine, out: &mut Vec<Finding>) {
+/// Findings for the bytes after the fifth pickle of a legacy file. `true`: the
+/// storages walked and bytes remain after them (the caller scans them as pickle).
+pub fn check(inp: &mut Input, m: &Machine, out: &mut Vec<Finding>) -> bool {
     let at = inp.offset();
     match walk(inp, m) {
-        Ok(n) => out.push(
-            Finding::info("PKL021", format!("legacy PyTorch file: {n} bytes of raw tensor storage (not pickle)"))
+        Ok(n) => {
+            out.push(
+                Finding::info(
+                    "PKL021",
+                    format!("legacy PyTorch file: {n} bytes of raw tensor storage (not pickle)"),
+                )
                 .at(format!("@{at}")),
-        ),
-        Err(why) => out.push(
-            Finding::warning(
-                "PKL022",
-                format!("legacy PyTorch layout, but the storage data does not match what the pickle declares ({why}): not checked"),
-            )
-            .at(format!("@{at}")),
-        ),
+            );
+            inp.remaining() > 0
+        }
+        Err(why) => {
+            out.push(
+                Finding::warning(
+                    "PKL022",
+                    format!("legacy PyTorch layout, but the storage data does not match what the pickle declares ({why}): not checked"),
+                )
+                .at(format!("@{at}")),
+            );
+            false
+        }
     }
 }

@@ -19,7 +19,8 @@
 //!   (its `GLOBAL` fails UTF-8 decoding before importing) are told apart;
 //! - several pickles in one file are all scanned. A legacy PyTorch file (five
 //!   pickles and raw storage, see [`legacy`]) has its storage region walked, not
-//!   parsed; any other trailing bytes are scanned as the next pickle, and reported
+//!   parsed (bytes after the storages are scanned as pickle again); any other
+//!   trailing bytes are scanned as the next pickle, and reported
 //!   (`PKL020`, a warning) when they are not one.
 //!
 //! Memory: a fixed 1 MiB read buffer, the stack (capped), the memo (4 bytes a key,
@@ -93,8 +94,7 @@ pub fn scan_stream(r: &mut dyn Read, size: u64, out: &mut Vec<Finding>) -> Summa
                 break;
             }
         }
-        if count == 5 && legacy::looks_legacy(&results) {
-            legacy::check(&mut inp, &m, out);
+        if count == 5 && legacy::looks_legacy(&results) && !legacy::check(&mut inp, &m, out) {
             break;
         }
     }
