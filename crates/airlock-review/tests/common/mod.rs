@@ -34,11 +34,19 @@ pub struct Server {
 
 /// Serve `body` with `status` to every request, after `delay`.
 pub async fn serve(status: u16, body: String, delay: Duration) -> Server {
+    serve_fn(status, Arc::new(move |_: &str| body.clone()), delay).await
+}
+
+/// What a scripted reviewer answers, from the request body.
+pub type Responder = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
+/// Answer each request with `respond(request body)`.
+pub async fn serve_fn(status: u16, respond: Responder, delay: Duration) -> Server {
     let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let rec = seen.clone();
     let app = axum::Router::new().fallback(move |req: Request| {
         let rec = rec.clone();
-        let body = body.clone();
+        let respond = respond.clone();
         async move {
             let path = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
             let headers = req
@@ -47,7 +55,9 @@ pub async fn serve(status: u16, body: String, delay: Duration) -> Server {
                 .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
                 .collect();
             let bytes = to_bytes(req.into_body(), 16 << 20).await.unwrap();
-            rec.lock().unwrap().push(Seen { path, headers, body: String::from_utf8_lossy(&bytes).into_owned() });
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let body = respond(&text);
+            rec.lock().unwrap().push(Seen { path, headers, body: text });
             tokio::time::sleep(delay).await;
             let mut r = Response::new(Body::from(body));
             *r.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
