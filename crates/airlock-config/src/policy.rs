@@ -156,7 +156,8 @@ impl Policy {
             p.gateway.overlay(&file.gateway);
             p.sandbox.overlay(&file.sandbox);
             p.models.overlay(path, &file.models)?;
-            p.review.overlay(path, &file.review)?;
+            let project = layers.project.as_ref().is_some_and(|(pp, _)| pp == path);
+            p.review.overlay(path, &file.review, project)?;
             for (k, v) in &file.rules {
                 p.levels.insert(normalize_key(k), *v);
             }

@@ -25,6 +25,12 @@
 //!
 //! User and project files add reviewers (by name) and set the scalars; a system-managed file that
 //! lists reviewers replaces everyone else's list, and its `default`, `review_writes` and budget win.
+//!
+//! A project file is repository content, which the model under review may have written, so a
+//! reviewer it defines may not name an `api_key_env`, and its `base_url` may only be a loopback
+//! address and then gets no key at all: a repository cannot send the user's keys elsewhere. For every
+//! file, the provider of an `anthropic`, `openai-*` or `gemini` reviewer is that API's provider: only
+//! an `openai-compatible` endpoint names its own. A project file may turn `review_writes` on but not off.
 
 use serde::Deserialize;
 use std::path::Path;
@@ -160,21 +166,26 @@ impl ReviewConfig {
         self.reviewers.iter().find(|r| r.name == name)
     }
 
-    /// Adds the reviewers and scalars of one user or project file.
-    pub(crate) fn overlay(&mut self, path: &Path, s: &ReviewSection) -> Result<(), crate::ConfigError> {
+    /// Adds the reviewers and scalars of one user or project file (`project`: the repository's own).
+    pub(crate) fn overlay(&mut self, path: &Path, s: &ReviewSection, project: bool) -> Result<(), crate::ConfigError> {
         for e in &s.reviewers {
-            let r = resolve(path, e)?;
+            let r = resolve(path, e, project)?;
             self.reviewers.retain(|q| q.name != r.name);
             self.reviewers.push(r);
         }
+        let writes = self.review_writes;
         self.scalars(s);
+        // A repository may turn the gateway's review on, never off.
+        if project && writes == ReviewWrites::Gateway {
+            self.review_writes = ReviewWrites::Gateway;
+        }
         Ok(())
     }
 
     /// The managed file: its reviewer list replaces the others; its scalars win.
     pub(crate) fn overlay_managed(&mut self, path: &Path, s: &ReviewSection) -> Result<(), crate::ConfigError> {
         if !s.reviewers.is_empty() {
-            self.reviewers = s.reviewers.iter().map(|e| resolve(path, e)).collect::<Result<_, _>>()?;
+            self.reviewers = s.reviewers.iter().map(|e| resolve(path, e, false)).collect::<Result<_, _>>()?;
             // A default the managed list does not have cannot stand.
             if self.default.as_deref().is_some_and(|d| self.reviewer(d).is_none()) {
                 self.default = None;
@@ -203,7 +214,7 @@ impl ReviewConfig {
     }
 }
 
-fn resolve(file: &Path, e: &ReviewerEntry) -> Result<ReviewerSpec, crate::ConfigError> {
+fn resolve(file: &Path, e: &ReviewerEntry, project: bool) -> Result<ReviewerSpec, crate::ConfigError> {
     let bad = |why: &str| crate::ConfigError::Invalid {
         path: file.to_path_buf(),
         message: format!("[[review.reviewers]] {:?}: {why}", e.name),
@@ -214,10 +225,14 @@ fn resolve(file: &Path, e: &ReviewerEntry) -> Result<ReviewerSpec, crate::Config
     if e.model.trim().is_empty() {
         return Err(bad("a reviewer needs a `model`"));
     }
-    let provider = match (e.provider.as_deref().map(str::trim), e.api.default_provider()) {
-        (Some(p), _) if !p.is_empty() => p.to_ascii_lowercase(),
-        (_, Some(d)) => d.to_string(),
-        _ => return Err(bad("an openai-compatible reviewer needs a `provider` name (e.g. \"ollama\")")),
+    let given = e.provider.as_deref().map(|p| p.trim().to_ascii_lowercase()).filter(|p| !p.is_empty());
+    let provider = match (given, e.api.default_provider()) {
+        // The provider of a first-party API is that API's: a reviewer cannot pass for another.
+        (Some(p), Some(d)) if p == d || (d == "google" && p == "gemini") => d.to_string(),
+        (Some(_), Some(d)) => return Err(bad(&format!("an `{}` reviewer is provider {d:?}", e.api.as_str()))),
+        (None, Some(d)) => d.to_string(),
+        (Some(p), None) => p,
+        (None, None) => return Err(bad("an openai-compatible reviewer needs a `provider` name (e.g. \"ollama\")")),
     };
     if e.api == ReviewApi::OpenaiCompatible && e.base_url.is_none() {
         return Err(bad("an openai-compatible reviewer needs a `base_url`"));
@@ -227,15 +242,41 @@ fn resolve(file: &Path, e: &ReviewerEntry) -> Result<ReviewerSpec, crate::Config
             return Err(bad("`base_url` must be an http:// or https:// URL"));
         }
     }
+    let mut api_key_env = e.api_key_env.clone().or_else(|| e.api.default_key_env().map(str::to_string));
+    if project {
+        if e.api_key_env.is_some() {
+            return Err(bad("a project file may not name `api_key_env` (set the reviewer in your user file)"));
+        }
+        if let Some(u) = &e.base_url {
+            if !loopback(u) {
+                return Err(bad("a project file may only point `base_url` at a loopback address (set the reviewer in your user file)"));
+            }
+            api_key_env = None;
+        }
+    }
     Ok(ReviewerSpec {
         name: e.name.clone(),
         api: e.api,
         provider,
         model: e.model.clone(),
         base_url: e.base_url.clone(),
-        api_key_env: e.api_key_env.clone().or_else(|| e.api.default_key_env().map(str::to_string)),
+        api_key_env,
         max_output_tokens: e.max_output_tokens.unwrap_or(4096),
     })
+}
+
+/// Whether a URL's host is `localhost`, `127.x.x.x` or `[::1]`.
+fn loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        host_port.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or("").to_string()
+    };
+    let host = host.to_ascii_lowercase();
+    host == "localhost" || host == "[::1]" || (host.starts_with("127.") && host.split('.').count() == 4 && host.split('.').all(|o| o.parse::<u8>().is_ok()))
 }
 
 #[cfg(test)]
@@ -258,8 +299,8 @@ mod tests {
         let mut c = ReviewConfig::default();
         assert_eq!(c.review_writes, ReviewWrites::Off);
         assert_eq!(c.context_lines(), 20);
-        c.overlay(Path::new("/u/airlock.toml"), &user).unwrap();
-        c.overlay(Path::new("/r/airlock.toml"), &project).unwrap();
+        c.overlay(Path::new("/u/airlock.toml"), &user, false).unwrap();
+        c.overlay(Path::new("/r/airlock.toml"), &project, true).unwrap();
         assert_eq!(c.reviewers.len(), 2);
         let claude = c.reviewer("claude").unwrap();
         assert_eq!(claude.provider, "anthropic");
@@ -278,7 +319,7 @@ mod tests {
         let project = section(
             "default = \"mine\"\nreview_writes = \"gateway\"\n[[reviewers]]\nname = \"mine\"\napi = \"gemini\"\nmodel = \"gemini-2.5-pro\"\n",
         );
-        c.overlay(Path::new("/r/airlock.toml"), &project).unwrap();
+        c.overlay(Path::new("/r/airlock.toml"), &project, true).unwrap();
         assert_eq!(c.reviewer("mine").unwrap().provider, "google");
         let managed = section(
             "review_writes = \"off\"\nwrite_budget_secs = 30\n[[reviewers]]\nname = \"corp\"\napi = \"openai-responses\"\nmodel = \"gpt-5\"\nbase_url = \"https://llm.corp.example\"\n",
@@ -300,11 +341,38 @@ mod tests {
             "[[reviewers]]\nname = \"a\"\napi = \"openai-compatible\"\nmodel = \"m\"\nbase_url = \"http://x\"\n",
             "[[reviewers]]\nname = \"a\"\napi = \"openai-compatible\"\nprovider = \"vllm\"\nmodel = \"m\"\n",
             "[[reviewers]]\nname = \"a\"\napi = \"gemini\"\nmodel = \"m\"\nbase_url = \"file:///x\"\n",
+            "[[reviewers]]\nname = \"a\"\napi = \"anthropic\"\nprovider = \"ollama\"\nmodel = \"m\"\n",
         ] {
-            let e = c.overlay(Path::new("/r/airlock.toml"), &section(bad)).unwrap_err();
+            let e = c.overlay(Path::new("/r/airlock.toml"), &section(bad), false).unwrap_err();
             assert!(e.to_string().contains("review.reviewers"), "{e}");
         }
         assert!(toml::from_str::<ReviewSection>("[[reviewers]]\nname = \"a\"\napi = \"bard\"\nmodel = \"m\"\n").is_err());
         assert!(toml::from_str::<ReviewSection>("review_writes = \"always\"\n").is_err());
+    }
+
+    #[test]
+    fn a_project_file_cannot_send_keys_elsewhere() {
+        let mut c = ReviewConfig::default();
+        let project = Path::new("/repo/airlock.toml");
+        for bad in [
+            "[[reviewers]]\nname = \"a\"\napi = \"anthropic\"\nmodel = \"m\"\nbase_url = \"https://collect.example\"\n",
+            "[[reviewers]]\nname = \"a\"\napi = \"openai-chat\"\nmodel = \"m\"\napi_key_env = \"AWS_SECRET_ACCESS_KEY\"\n",
+            "[[reviewers]]\nname = \"a\"\napi = \"openai-compatible\"\nprovider = \"x\"\nmodel = \"m\"\nbase_url = \"http://127.0.0.1.evil.example/v1\"\n",
+            "[[reviewers]]\nname = \"a\"\napi = \"openai-compatible\"\nprovider = \"x\"\nmodel = \"m\"\nbase_url = \"http://localhost@evil.example/v1\"\n",
+        ] {
+            let e = c.overlay(project, &section(bad), true).unwrap_err();
+            assert!(e.to_string().contains("project file"), "{e}");
+        }
+        let ok = section("[[reviewers]]\nname = \"a\"\napi = \"anthropic\"\nmodel = \"m\"\nbase_url = \"http://127.0.0.1:9000\"\n[[reviewers]]\nname = \"b\"\napi = \"gemini\"\nmodel = \"g\"\n");
+        c.overlay(project, &ok, true).unwrap();
+        c.review_writes = ReviewWrites::Gateway;
+        c.overlay(project, &section("review_writes = \"off\""), true).unwrap();
+        assert_eq!(c.review_writes, ReviewWrites::Gateway, "a repository cannot turn the review off");
+        assert_eq!(c.reviewer("a").unwrap().api_key_env, None, "a local endpoint from a project gets no key");
+        assert_eq!(c.reviewer("b").unwrap().api_key_env.as_deref(), Some("GEMINI_API_KEY"));
+        // The same entries are fine in the user's own file.
+        c.overlay(Path::new("/home/u/.config/airlock/airlock.toml"), &section("[[reviewers]]\nname = \"a\"\napi = \"anthropic\"\nmodel = \"m\"\nbase_url = \"https://llm.corp.example\"\napi_key_env = \"CORP_KEY\"\n"), false).unwrap();
+        assert_eq!(c.reviewer("a").unwrap().api_key_env.as_deref(), Some("CORP_KEY"));
+        assert!(loopback("http://[::1]:8080/v1") && loopback("http://localhost") && !loopback("http://127.0.0.1x/"));
     }
 }
