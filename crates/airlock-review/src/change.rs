@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 pub const MAX_FILES: usize = 200;
 /// Most bytes of one file's new text.
 pub const MAX_FILE_BYTES: usize = 2 << 20;
+/// Most bytes of diff text (hunks with their context) sent in one review.
+pub const MAX_CHANGE_BYTES: usize = 512 << 10;
 
 /// What a line of the diff is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,11 +155,23 @@ impl Change {
         if out.len() > MAX_FILES {
             return Err(ReviewError::BadChange(format!("{} files, more than {MAX_FILES}", out.len())));
         }
-        Ok(Change { files: out })
+        let change = Change { files: out };
+        if change.size() > MAX_CHANGE_BYTES {
+            return Err(ReviewError::BadChange(format!(
+                "{} bytes of diff, more than {MAX_CHANGE_BYTES}: review fewer files or fewer context lines",
+                change.size()
+            )));
+        }
+        Ok(change)
     }
 
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+
+    /// Bytes of diff text the reviewer is shown (hunks with their context).
+    pub fn size(&self) -> usize {
+        self.files.iter().flat_map(|f| &f.hunks).flat_map(|h| &h.lines).map(|l| l.text.len() + 1).sum()
     }
 
     /// The reviewed file a reviewer's path names: exactly, or after a `./`, `a/` or `b/` prefix.
@@ -224,5 +238,7 @@ mod tests {
         let c = Change::from_texts([("src/a.py", Some(old.as_str()), new.as_str()), ("same.txt", Some("x\n"), "x\n")], 3).unwrap();
         assert_eq!(c.files.len(), 1);
         assert!(c.file("./src/a.py").is_some() && c.file("b/src/a.py").is_some() && c.file("a.py").is_none());
+        let huge = "x\n".repeat(MAX_CHANGE_BYTES);
+        assert!(matches!(Change::from_texts([("h.txt", None, huge.as_str())], 3), Err(ReviewError::BadChange(_))));
     }
 }

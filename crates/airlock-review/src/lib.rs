@@ -55,5 +55,5 @@ pub use client::{Review, Reviewer};
 pub use error::{Result, ReviewError};
 pub use policy::{choose_reviewer, normalize_provider, Choice};
 pub use prompt::{Prompt, REVIEW_PROMPT};
-pub use provenance::{Origin, Provenance, ProvenanceSummary};
+pub use provenance::{Origin, Provenance, ProvenanceSummary, Write};
 pub use schema::{findings_schema, parse_answer, Finding, ReviewerId, Severity, FINDINGS_SCHEMA};

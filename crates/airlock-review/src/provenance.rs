@@ -134,6 +134,19 @@ pub enum Write {
     Edit { old: String, new: String, all: bool },
 }
 
+impl Write {
+    /// The file's text after this write, from its text before (`None`: the file does not exist or
+    /// is not known). `None` when that cannot be told: an edit whose old text is not there, or
+    /// patch lines (apply the patch itself).
+    pub fn apply(&self, before: Option<&str>) -> Option<String> {
+        match self {
+            Write::Whole(t) => Some(t.clone()),
+            Write::Edit { old, new, all } => replace(before?, old, new, *all).map(|(t, _)| t),
+            Write::Lines(_) => None,
+        }
+    }
+}
+
 /// What provenance says about a change's added lines.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ProvenanceSummary {
@@ -397,6 +410,10 @@ mod tests {
         let mut p = Provenance::default();
         p.record_keys("gemini", "g", &json!([{"path": "/r/big.py", "line_keys": d[0]["line_keys"]}]));
         assert_eq!(p.origin("big.py", "  import os"), [Origin { provider: "google".into(), model: "g".into() }]);
+        let e = Write::Edit { old: "b".into(), new: "c".into(), all: false };
+        assert_eq!(e.apply(Some("a b b")).as_deref(), Some("a c b"));
+        assert_eq!(e.apply(Some("a")), None);
+        assert_eq!(Write::Whole("x".into()).apply(None).as_deref(), Some("x"));
         let (t, r) = replace("a x b x c", "x", "yy", true).unwrap();
         assert_eq!((t.as_str(), r), ("a yy b yy c", vec![2..4, 7..9]));
         assert!(same_file("/home/u/repo/src/a.py", "src/a.py") && !same_file("/home/u/repo/xsrc/a.py", "src/a.py"));

@@ -22,7 +22,7 @@ pub struct Reviewer {
 }
 
 /// A finished review.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Review {
     pub reviewer: ReviewerId,
     pub findings: Vec<Finding>,
