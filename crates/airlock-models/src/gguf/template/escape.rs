@@ -257,10 +257,16 @@ fn dotted_names(toks: &[Tok]) -> Vec<String> {
     out
 }
 
-/// The end (index of the closing token) of the bracket group opened at `open`.
+/// Brackets are matched over at most this many tokens, and a key longer than
+/// this is not judged token by token: it is reported as computed. Keeps the work
+/// linear in the template on deeply nested input.
+const MAX_SPAN: usize = 256;
+
+/// The end (index of the closing token) of the bracket group opened at `open`;
+/// past [`MAX_SPAN`] tokens, where the search stopped.
 fn group_end(toks: &[Tok], open: usize) -> usize {
     let mut depth = 0i32;
-    for (k, t) in toks.iter().enumerate().skip(open) {
+    for (k, t) in toks.iter().enumerate().skip(open).take(MAX_SPAN) {
         match op(Some(t)) {
             Some("(" | "[" | "{") => depth += 1,
             Some(")" | "]" | "}") => {
@@ -272,12 +278,15 @@ fn group_end(toks: &[Tok], open: usize) -> usize {
             _ => {}
         }
     }
-    toks.len()
+    toks.len().min(open.saturating_add(MAX_SPAN))
 }
 
 fn key(toks: &[Tok], vars: &Vars) -> Key {
     if toks.is_empty() {
         return Key::Index;
+    }
+    if toks.len() >= MAX_SPAN {
+        return Key::Computed("an expression too long to judge");
     }
     if let Some(v) = literal_chain(toks) {
         return Key::Const(v);

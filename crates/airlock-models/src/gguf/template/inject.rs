@@ -283,13 +283,17 @@ fn markup_only(s: &str) -> bool {
 
 /// `{% if 'magic' in message.content %}...{% endif %}` and its kin.
 fn triggers(parts: &[Part], cx: &mut Ctx<'_>) {
+    let ends = branch_ends(parts);
     for (k, p) in parts.iter().enumerate() {
         let Part::Stmt { toks, at } = p else { continue };
         if !matches!(tag(toks), Some("if" | "elif")) {
             continue;
         }
         let Some(lit) = trigger_literal(toks) else { continue };
-        let body = body(parts, k + 1);
+        // The branch's first parts are what it emits first; 200 is plenty to judge
+        // and keeps nested triggers linear.
+        let end = ends.get(k).copied().unwrap_or(parts.len()).min(k + 1 + 200);
+        let body = parts.get(k + 1..end).unwrap_or_default();
         let emitted: Vec<Piece<'_>> = pieces(body).into_iter().filter(|p| !p.text.trim().is_empty()).collect();
         let text: String = emitted.iter().map(|p| p.text).collect::<Vec<_>>().join(" ");
         let tool = TOOL_MARKUP.iter().any(|m| text.to_lowercase().contains(m));
@@ -333,7 +337,7 @@ fn trigger_literal(toks: &[Tok]) -> Option<String> {
     let forward_end = |i: usize| -> Option<usize> {
         let mut depth = 0i32;
         let mut last = None;
-        for (k, t) in toks.iter().enumerate().skip(i) {
+        for (k, t) in toks.iter().enumerate().skip(i).take(64) {
             if stop(t) && depth == 0 {
                 break;
             }
@@ -378,18 +382,23 @@ fn trigger_literal(toks: &[Tok]) -> Option<String> {
     None
 }
 
-/// The parts of an `if`/`elif` branch: up to its `elif`, `else` or `endif`.
-fn body(parts: &[Part], from: usize) -> &[Part] {
-    let mut depth = 0usize;
-    for (k, p) in parts.iter().enumerate().skip(from) {
+/// For each `if`/`elif` part, the index of the part ending its branch (its
+/// `elif`, `else` or `endif`), in one pass.
+fn branch_ends(parts: &[Part]) -> Vec<usize> {
+    let mut ends = vec![parts.len(); parts.len()];
+    let mut open: Vec<usize> = Vec::new();
+    for (k, p) in parts.iter().enumerate() {
         let Part::Stmt { toks, .. } = p else { continue };
-        match tag(toks) {
-            Some("if") => depth += 1,
-            Some("endif") if depth == 0 => return parts.get(from..k).unwrap_or_default(),
-            Some("endif") => depth -= 1,
-            Some("elif" | "else") if depth == 0 => return parts.get(from..k).unwrap_or_default(),
-            _ => {}
+        let t = tag(toks);
+        if matches!(t, Some("elif" | "else" | "endif")) {
+            if let Some(e) = open.pop().and_then(|top| ends.get_mut(top)) {
+                *e = k;
+            }
+        }
+        // `else` holds its place too, so its `endif` closes it and not an outer `if`.
+        if matches!(t, Some("if" | "elif" | "else")) {
+            open.push(k);
         }
     }
-    parts.get(from..).unwrap_or_default()
+    ends
 }

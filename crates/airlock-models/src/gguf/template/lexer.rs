@@ -108,7 +108,7 @@ fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
 }
 
 /// The start of the next `{% endraw %}` (with any whitespace control) and the
-/// offset after it.
+/// offset after it. Matched by hand, in one pass over the body.
 fn find_endraw(src: &str, from: usize) -> Option<(usize, usize)> {
     let b = src.as_bytes();
     let mut i = from;
@@ -118,9 +118,19 @@ fn find_endraw(src: &str, from: usize) -> Option<(usize, usize)> {
         if matches!(b.get(j), Some(b'-' | b'+')) {
             j += 1;
         }
-        if let Ok((toks, end)) = tokens(src, j, b"%}") {
-            if is_tag(&toks, "endraw") && toks.len() == 1 {
-                return Some((start, end));
+        while matches!(b.get(j), Some(c) if c.is_ascii_whitespace()) {
+            j += 1;
+        }
+        if b.get(j..j + 6) == Some(b"endraw") {
+            j += 6;
+            while matches!(b.get(j), Some(c) if c.is_ascii_whitespace()) {
+                j += 1;
+            }
+            if matches!(b.get(j), Some(b'-' | b'+')) {
+                j += 1;
+            }
+            if b.get(j..j + 2) == Some(b"%}") {
+                return Some((start, j + 2));
             }
         }
         i = start + 2;

@@ -54,15 +54,15 @@ impl Ctx<'_> {
     }
 
     pub(super) fn push(&mut self, at: usize, f: Finding) {
-        let f = f.at(format!("{} line {}", self.name, self.line(at)));
-        if !self.seen.insert((f.code, format!("{}|{}", f.message, f.location.as_deref().unwrap_or_default()))) {
-            return;
-        }
-        if self.out.len() < MAX_FINDINGS {
-            self.out.push(f);
-        } else {
+        if self.out.len() >= MAX_FINDINGS {
+            // Counted, not kept (nor deduplicated: memory stays bounded).
             self.more += 1;
             self.worst_more = self.worst_more.max(f.severity);
+            return;
+        }
+        let f = f.at(format!("{} line {}", self.name, self.line(at)));
+        if self.seen.insert((f.code, format!("{}|{}", f.message, f.location.as_deref().unwrap_or_default()))) {
+            self.out.push(f);
         }
     }
 }
