@@ -122,14 +122,23 @@ impl FileChange {
         self.hunks.iter().flat_map(|h| &h.lines).any(|l| l.new_line == Some(n))
     }
 
-    /// The added line nearest to `n` (ties go to the earlier one).
+    /// The added line nearest to `n` (ties go to the earlier one); for a change that only removes
+    /// lines, the nearest line shown.
     pub fn nearest_added(&self, n: u32) -> Option<u32> {
-        let after = self.added.range(n..).next().copied();
-        let before = self.added.range(..n).next_back().copied();
-        match (before, after) {
-            (Some(b), Some(a)) => Some(if n - b <= a - n { b } else { a }),
-            (b, a) => b.or(a),
+        if self.added.is_empty() {
+            let shown: BTreeSet<u32> = self.hunks.iter().flat_map(|h| &h.lines).filter_map(|l| l.new_line).collect();
+            return nearest(&shown, n);
         }
+        nearest(&self.added, n)
+    }
+}
+
+fn nearest(set: &BTreeSet<u32>, n: u32) -> Option<u32> {
+    let after = set.range(n..).next().copied();
+    let before = set.range(..n).next_back().copied();
+    match (before, after) {
+        (Some(b), Some(a)) => Some(if n - b <= a - n { b } else { a }),
+        (b, a) => b.or(a),
     }
 }
 
@@ -238,7 +247,10 @@ mod tests {
         let c = Change::from_texts([("src/a.py", Some(old.as_str()), new.as_str()), ("same.txt", Some("x\n"), "x\n")], 3).unwrap();
         assert_eq!(c.files.len(), 1);
         assert!(c.file("./src/a.py").is_some() && c.file("b/src/a.py").is_some() && c.file("a.py").is_none());
-        let huge = "x\n".repeat(MAX_CHANGE_BYTES);
+        let removal = FileChange::new("r.py", Some("a\nb\ncheck()\nc\n"), "a\nb\nc\n", 1).unwrap();
+        assert!(removal.added_lines().is_empty());
+        assert_eq!(removal.nearest_added(40), Some(3));
+        let huge = format!("{}\n", "x".repeat(1000)).repeat(MAX_CHANGE_BYTES / 1000 + 1);
         assert!(matches!(Change::from_texts([("h.txt", None, huge.as_str())], 3), Err(ReviewError::BadChange(_))));
     }
 }

@@ -160,13 +160,26 @@ fn one(item: &Value, change: &Change, reviewer: &ReviewerId) -> Result<Finding, 
         line,
         end_line,
         severity,
-        title: title.trim().to_string(),
-        explanation: explanation.to_string(),
-        suggested_fix: suggested_fix.map(str::to_string),
+        title: clean(title.trim(), false),
+        explanation: clean(explanation, true),
+        suggested_fix: suggested_fix.map(|f| clean(f, true)),
         cwe,
         note,
         reviewer: reviewer.clone(),
     })
+}
+
+/// The reviewer's text made safe to print: control characters (terminal escapes) become U+FFFD;
+/// line breaks and tabs are kept where `multiline`, spaces otherwise.
+fn clean(s: &str, multiline: bool) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' if multiline => c,
+            '\n' | '\t' | '\r' => ' ',
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
 }
 
 fn req_str<'a>(o: &'a Map<String, Value>, k: &str, max: usize) -> Result<&'a str, String> {
@@ -220,6 +233,9 @@ mod tests {
             assert_eq!(f[0].reviewer, rid());
         }
         assert!(parse_answer(r#"{"findings":[]}"#, &change(), &rid()).unwrap().is_empty());
+        let esc = r#"{"findings":[{"file":"auth.py","line":4,"severity":"low","title":"a\nb\u001b[2J","explanation":"x\ny\u0007"}]}"#;
+        let f = parse_answer(esc, &change(), &rid()).unwrap();
+        assert_eq!((f[0].title.as_str(), f[0].explanation.as_str()), ("a b\u{FFFD}[2J", "x\ny\u{FFFD}"));
     }
 
     #[test]
