@@ -178,6 +178,16 @@ async fn error_statuses_timeouts_and_missing_keys() {
     let e = reviewer(ReviewApi::Anthropic, "anthropic", "m", &server.base, Some("k")).review(&change(), &Redactor::default()).await.unwrap_err();
     assert!(matches!(&e, ReviewError::Http { status: 401, message, .. } if message == "invalid x-api-key"), "{e}");
 
+    // Ollama's error shape, with a terminal escape in it.
+    let server = serve(404, json!({"error": "model \"qwen\u{1b}[2J\" not found"}).to_string(), Duration::ZERO).await;
+    let e = reviewer(ReviewApi::OpenaiCompatible, "ollama", "qwen", &server.base, None).review(&change(), &Redactor::default()).await.unwrap_err();
+    assert!(matches!(&e, ReviewError::Http { status: 404, message, .. } if message == "model \"qwen [2J\" not found"), "{e}");
+
+    // A redirect is not followed (it would take the key headers and the prompt elsewhere).
+    let server = serve(307, String::new(), Duration::ZERO).await;
+    let e = reviewer(ReviewApi::Gemini, "google", "g", &server.base, Some("k")).review(&change(), &Redactor::default()).await.unwrap_err();
+    assert!(matches!(&e, ReviewError::Http { status: 307, .. }), "{e}");
+
     let server = serve(200, wrap_answer(ReviewApi::OpenaiChat, FINDING), Duration::from_secs(5)).await;
     let r = Reviewer::with_key(&spec(ReviewApi::OpenaiChat, "openai", "m", &server.base), Some("k".into()), Duration::from_millis(300));
     let e = r.review(&change(), &Redactor::default()).await.unwrap_err();

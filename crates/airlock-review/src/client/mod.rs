@@ -126,6 +126,9 @@ impl Reviewer {
         let client = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(Duration::from_secs(30)))
+            // A redirect would carry the key headers (`x-api-key`, `x-goog-api-key`) and the prompt
+            // to wherever it points: not followed, it is an error status.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| self.transport(format!("HTTP client: {e}")))?;
         let mut rb = client.post(&req.url).json(&req.body);
@@ -153,6 +156,12 @@ impl Reviewer {
                 .and_then(|v| v.pointer("/error/message").or_else(|| v.get("error")).or_else(|| v.get("message")))
                 .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_string))
                 .unwrap_or_else(|| String::from_utf8_lossy(bytes.get(..bytes.len().min(500)).unwrap_or_default()).into_owned());
+            // The provider's text is untrusted too: one short printable line.
+            let message: String = message
+                .chars()
+                .take(500)
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
             return Err(ReviewError::Http { reviewer: name.clone(), status: status.as_u16(), message });
         }
         json.ok_or_else(|| ReviewError::Malformed { reviewer: self.id().to_string(), reason: "the API's answer is not JSON".into() })
