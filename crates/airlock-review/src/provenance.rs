@@ -229,7 +229,8 @@ impl Provenance {
         while let Some(r) = rows.next().map_err(airlock_audit::AuditError::from)? {
             let get = |i: usize| r.get::<_, Option<String>>(i).ok().flatten();
             let (Some(provider), Some(tool)) = (get(0), get(2)) else { continue };
-            if get(3).as_deref() == Some("blocked") {
+            // Calls the gateway blocked never ran; other tools write nothing (and are not parsed).
+            if get(3).as_deref() == Some("blocked") || !WRITE_TOOLS.contains(&tool.as_str()) {
                 continue;
             }
             let detail: Value = get(4).and_then(|d| serde_json::from_str(&d).ok()).unwrap_or(Value::Null);
