@@ -37,6 +37,22 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Notes for callers:
+//!
+//! - **Redaction**: build the redactor the way the gateway does, from `[gateway] redact_disable`
+//!   (`Redactor::new(&RedactOptions { disabled, ..Default::default() })`), so the review leaks no
+//!   more than the gateway would.
+//! - **No audit database** ([`ReviewError::Audit`] from [`Provenance::load`] with
+//!   `AuditError::Missing`): the change is of unknown origin; use `Provenance::default()`, and
+//!   [`choose_reviewer`] says so.
+//! - **The gateway's `review_writes`**: [`provenance::written`] reads a write-type tool call into
+//!   `(path, `[`Write`]`)` pairs; [`Write::apply`] gives the file's text after the write from its text on
+//!   disk; [`Change::from_texts`] then [`Reviewer::review`] under
+//!   `tokio::time::timeout(cfg.write_budget(), ...)`. The writer is the request's provider, so
+//!   [`choose_reviewer`] takes it as the one origin.
+//! - **Errors**: one enum, [`ReviewError`]; an HTTP error carries the status and the provider's
+//!   message, a timeout the seconds, a malformed answer the reason, a missing key the variable.
+//!
 //! See `docs/review.md` for the prompt, the schema and the provenance rule.
 
 #![forbid(unsafe_code)]
