@@ -22,9 +22,15 @@ pub const MAX_TEXT: usize = 8000;
 /// Largest answer read, in bytes.
 pub const MAX_ANSWER_BYTES: usize = 1 << 20;
 
-/// The findings schema as JSON.
+/// The findings schema as JSON, as sent to the APIs (without the `$schema` and `title` keywords,
+/// which some structured-output validators refuse).
 pub fn findings_schema() -> Value {
-    serde_json::from_str(FINDINGS_SCHEMA).unwrap_or(Value::Null)
+    let mut v: Value = serde_json::from_str(FINDINGS_SCHEMA).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("$schema");
+        o.remove("title");
+    }
+    v
 }
 
 /// The severity names the schema allows, onto airlock's own [`Severity`].
@@ -220,6 +226,26 @@ mod tests {
 
     fn rid() -> ReviewerId {
         ReviewerId { provider: "openai".into(), model: "gpt-5".into() }
+    }
+
+    #[test]
+    fn the_schema_file_is_the_one_sent() {
+        let file: Value = serde_json::from_str(FINDINGS_SCHEMA).unwrap();
+        let sent = findings_schema();
+        assert!(file.get("$schema").is_some() && sent.get("$schema").is_none());
+        assert_eq!(file["properties"], sent["properties"]);
+        let item = &sent["properties"]["findings"]["items"];
+        let props: Vec<&str> = item["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut required: Vec<&str> = item["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        required.sort_unstable();
+        let mut props = props;
+        props.sort_unstable();
+        assert_eq!(props, required, "strict structured output needs every property required");
+        let mut fields = FIELDS.to_vec();
+        fields.sort_unstable();
+        assert_eq!(props, fields, "the parser and the schema name the same fields");
+        let sev: Vec<&str> = item["properties"]["severity"]["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert!(sev.iter().all(|s| parse_severity(s).is_some()) && sev.len() == 5);
     }
 
     #[test]
