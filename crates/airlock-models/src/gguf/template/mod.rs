@@ -16,6 +16,7 @@
 //!
 //! | code | severity | what |
 //! | --- | --- | --- |
+//! | TPL000 | the worst of those not listed | more than 50 findings in one template: the rest are counted |
 //! | TPL001 | unsafe | a dunder or interpreter attribute (`__class__`, `__globals__`, `mro`, ...) reached directly, by subscript, by an attribute filter, or spelled in a string (escapes decoded, concatenations folded) |
 //! | TPL002 | unsafe | a private attribute (leading `_`) reached the same ways, or through a format string |
 //! | TPL003 | unsafe | an attribute or key name computed while rendering (string operations, variables built from strings), or a string escape that cannot be decoded here |
