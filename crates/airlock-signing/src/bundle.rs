@@ -226,6 +226,8 @@ pub struct SignedManifest {
     pub ignore_paths: Vec<String>,
     /// The signer's `allow_symlinks` flag (informative).
     pub allow_symlinks: bool,
+    /// The subject's SHA-256 (over the listed digests).
+    pub subject_sha256: [u8; 32],
 }
 
 /// Checks a resource name: relative, `/`-separated, no empty, `.` or `..`
@@ -315,6 +317,7 @@ pub fn parse_statement(payload: &[u8]) -> Result<SignedManifest, SigningError> {
         files,
         ignore_paths: ser.ignore_paths.clone(),
         allow_symlinks: ser.allow_symlinks,
+        subject_sha256: want,
     })
 }
 

@@ -7,7 +7,8 @@
 //! whose subject equals the certificate's issuer name and whose key verifies
 //! its signature, first among the trusted certificates (any one of them is a
 //! trust anchor), then among the bundle's other certificates (which must be
-//! CAs). Issuer signatures: ECDSA with SHA-256/384/512 on P-256/384/521.
+//! CAs). Issuer signatures: ECDSA with SHA-256/384/512 on P-256/384/521, or
+//! RSA PKCS#1 v1.5 with SHA-256/384/512.
 //! The signing certificate needs keyUsage digitalSignature or extendedKeyUsage
 //! codeSigning. Unknown critical extensions are refused.
 
@@ -28,6 +29,9 @@ const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5
 const ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
 const ECDSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
+const RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+const RSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+const RSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
 
 /// Longest path (signing certificate to anchor).
 const MAX_PATH: usize = 8;
@@ -104,17 +108,36 @@ fn signed_by(child: &Certificate, issuer: &Certificate) -> bool {
     if child.tbs_certificate.issuer != issuer.tbs_certificate.subject {
         return false;
     }
-    let alg = match child.signature_algorithm.oid {
-        o if o == ECDSA_SHA256 => HashAlg::Sha256,
-        o if o == ECDSA_SHA384 => HashAlg::Sha384,
-        o if o == ECDSA_SHA512 => HashAlg::Sha512,
+    let (alg, rsa) = match child.signature_algorithm.oid {
+        o if o == ECDSA_SHA256 => (HashAlg::Sha256, false),
+        o if o == ECDSA_SHA384 => (HashAlg::Sha384, false),
+        o if o == ECDSA_SHA512 => (HashAlg::Sha512, false),
+        o if o == RSA_SHA256 => (HashAlg::Sha256, true),
+        o if o == RSA_SHA384 => (HashAlg::Sha384, true),
+        o if o == RSA_SHA512 => (HashAlg::Sha512, true),
         _ => return false,
     };
     let Ok(spki) = issuer.tbs_certificate.subject_public_key_info.to_der() else { return false };
-    let Ok(key) = PublicKey::from_spki_der(&spki) else { return false };
     let Ok(tbs) = child.tbs_certificate.to_der() else { return false };
     let Some(sig) = child.signature.as_bytes() else { return false };
+    if rsa {
+        return rsa_verify(alg, &spki, &tbs, sig);
+    }
+    let Ok(key) = PublicKey::from_spki_der(&spki) else { return false };
     key.verify_der_with(alg, &tbs, sig).is_ok()
+}
+
+/// RSA PKCS#1 v1.5 issuer signatures (CAs made with RSA keys).
+fn rsa_verify(alg: HashAlg, spki: &[u8], tbs: &[u8], sig: &[u8]) -> bool {
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::signature::Verifier;
+    let Ok(key) = rsa::RsaPublicKey::from_public_key_der(spki) else { return false };
+    let Ok(sig) = rsa::pkcs1v15::Signature::try_from(sig) else { return false };
+    match alg {
+        HashAlg::Sha256 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key).verify(tbs, &sig).is_ok(),
+        HashAlg::Sha384 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(key).verify(tbs, &sig).is_ok(),
+        HashAlg::Sha512 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(key).verify(tbs, &sig).is_ok(),
+    }
 }
 
 /// Checks the bundle's chain against the trusted PEM certificates; returns

@@ -16,6 +16,7 @@
 
 pub mod bundle;
 pub mod cert;
+pub mod keyless;
 pub mod keys;
 pub mod tree;
 
@@ -85,6 +86,8 @@ pub enum SigningError {
     NonUtf8Name(String),
     #[error("file changed while being read: {0}")]
     Changed(String),
+    #[error("keyless Sigstore verification failed: {0}")]
+    Keyless(String),
     #[error("cancelled")]
     Cancelled,
 }
@@ -122,6 +125,8 @@ pub enum Signer {
     PublicKey { curve: Curve, fingerprint: String },
     /// Certificate method.
     Certificate(CertSigner),
+    /// Keyless Sigstore: the certificate identity and OIDC issuer checked.
+    Keyless { identity: String, issuer: String },
 }
 
 impl fmt::Display for Signer {
@@ -133,6 +138,7 @@ impl fmt::Display for Signer {
                 "certificate \"{}\" issued by \"{}\" (sha256:{}), trusted via \"{}\"",
                 c.subject, c.issuer, c.fingerprint, c.anchor
             ),
+            Signer::Keyless { identity, issuer } => write!(f, "Sigstore identity {identity} (issuer {issuer})"),
         }
     }
 }
@@ -216,12 +222,13 @@ pub fn verify_bundle(json: &[u8], spec: &VerifierSpec) -> Result<(Signer, Signed
         (VerifierSpec::Certificate(_), Material::PublicKey { .. }) => {
             return Err(SigningError::WrongMethod { found: "a bare key", use_instead: "a public key (--public-key)" })
         }
-        (VerifierSpec::Keyless { .. }, _) => {
-            return Err(SigningError::Unsupported(
-                "keyless Sigstore verification (needs Sigstore's trusted root, transparency-log and \
-                 timestamp checks) is not built in this version"
-                    .into(),
-            ))
+        (VerifierSpec::Keyless { identity, issuer }, Material::Certificates(_)) => {
+            let manifest = bundle::parse_statement(&b.payload)?;
+            let signer = keyless::verify(json, identity, issuer, &manifest.subject_sha256)?;
+            return Ok((signer, manifest));
+        }
+        (VerifierSpec::Keyless { .. }, Material::PublicKey { .. }) => {
+            return Err(SigningError::WrongMethod { found: "a bare key", use_instead: "a public key (--public-key)" })
         }
     };
     let manifest = bundle::parse_statement(&b.payload)?;

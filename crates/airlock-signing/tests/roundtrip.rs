@@ -335,3 +335,17 @@ fn many_files_hash_in_parallel() {
     }
     let _ = Path::new("");
 }
+
+#[test]
+fn keyless_spec_refuses_key_bundles_and_garbage() {
+    let (_t, good, k) = signed_bundle();
+    let keyless = VerifierSpec::Keyless { identity: "a@example.com".into(), issuer: "https://issuer.example".into() };
+    let e = verify_bundle(&serde_json::to_vec(&good).unwrap(), &keyless).unwrap_err();
+    assert!(matches!(e, SigningError::WrongMethod { .. }), "{e}");
+    // A certificate where Fulcio's would be, no transparency log: refused.
+    let mut v = good.clone();
+    v["verificationMaterial"] = serde_json::json!({"certificate": {"rawBytes": "MIIBAA=="}, "tlogEntries": []});
+    let e = verify_bundle(&serde_json::to_vec(&v).unwrap(), &keyless).unwrap_err();
+    assert!(matches!(e, SigningError::Keyless(_) | SigningError::Bundle(_)), "{e}");
+    let _ = k;
+}
