@@ -9,6 +9,7 @@ mod gateway;
 mod hook;
 mod install;
 mod models;
+mod review;
 mod rules;
 mod run;
 mod scan;
@@ -59,6 +60,9 @@ enum Command {
     /// Check local model files before an engine loads them: scan (code in pickles, malformed
     /// safetensors/GGUF, chat-template escapes), verify and sign (OpenSSF model signing), check (policy).
     Models(models::ModelsArgs),
+    /// Have a change reviewed by a model of another provider than the one that wrote it, merged
+    /// with airlock's code analysis: exit 0 clean, 1 findings below --fail-level, 2 at or above, 3 error.
+    Review(review::ReviewArgs),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Shell(a) => run::shell(a),
         Command::Doctor(a) => run::doctor(a),
         Command::Models(a) => models::run(a),
+        Command::Review(a) => review::run(a),
     };
     match result {
         Ok(code) => code,

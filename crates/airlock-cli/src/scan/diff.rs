@@ -19,7 +19,7 @@ pub struct FileDiff {
     pub new_file: bool,
 }
 
-fn git(root: &Path, args: &[&str]) -> anyhow::Result<String> {
+pub(crate) fn git(root: &Path, args: &[&str]) -> anyhow::Result<String> {
     let out = Command::new("git")
         .arg("-C")
         .arg(root)
@@ -75,7 +75,7 @@ fn pathdiff(path: &Path, base: &Path) -> String {
 }
 
 /// Byte ranges of `text` covering the given 1-based line ranges.
-fn byte_ranges(text: &str, lines: &[Range<usize>]) -> Vec<Range<usize>> {
+pub(crate) fn byte_ranges(text: &str, lines: &[Range<usize>]) -> Vec<Range<usize>> {
     let mut starts = vec![0];
     starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
     let at = |line: usize| starts.get(line.saturating_sub(1)).copied().unwrap_or(text.len());

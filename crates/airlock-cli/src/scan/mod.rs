@@ -7,6 +7,9 @@ mod diff;
 mod report;
 mod sarif;
 
+pub(crate) use diff::{byte_ranges, git};
+pub(crate) use sarif::{level as sarif_level, security_severity, uri as sarif_uri};
+
 use airlock_code::change::{self, Change};
 use airlock_code::{analyze_file, Lang, Located};
 use airlock_config::Policy;
@@ -64,7 +67,7 @@ pub enum Level {
 }
 
 impl Level {
-    fn severity(self) -> Severity {
+    pub(crate) fn severity(self) -> Severity {
         match self {
             Level::Info => Severity::Info,
             Level::Low => Severity::Low,
@@ -137,7 +140,7 @@ fn exit_status(report: &Report, fail: Severity) -> ExitCode {
 }
 
 /// The files under `paths` that have a language, in a stable order.
-fn walk(paths: &[PathBuf], no_ignore: bool) -> (Vec<(PathBuf, Lang)>, Vec<String>) {
+pub(crate) fn walk(paths: &[PathBuf], no_ignore: bool) -> (Vec<(PathBuf, Lang)>, Vec<String>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for root in paths {

@@ -6,7 +6,7 @@ use airlock_protocol::Severity;
 use serde_json::{json, Value};
 use std::path::Path;
 
-fn level(s: Severity) -> &'static str {
+pub(crate) fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -15,7 +15,7 @@ fn level(s: Severity) -> &'static str {
 }
 
 /// The 0-10 score code-scanning services sort by.
-fn security_severity(s: Severity) -> &'static str {
+pub(crate) fn security_severity(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -26,7 +26,7 @@ fn security_severity(s: Severity) -> &'static str {
 }
 
 /// Percent-encode a relative path for a URI reference.
-fn uri(path: &str) -> String {
+pub(crate) fn uri(path: &str) -> String {
     let mut s = String::new();
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
