@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct InstallArgs {
-    /// claude-code, codex or gemini
+    /// claude-code, codex or gemini; or git-hook (a pre-commit hook running `airlock review --staged`)
     pub agent: String,
     /// Use the system-managed settings, which users and the agent's --bare cannot switch off.
     #[arg(long)]
@@ -22,6 +22,16 @@ pub struct InstallArgs {
     /// Prefix for system paths with --managed (like DESTDIR).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// git-hook: a pre-push hook reviewing the pushed commits instead of a pre-commit hook.
+    #[arg(long)]
+    pub pre_push: bool,
+    /// git-hook: the repository (default: the current directory's).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// git-hook: when a hook airlock did not write is there, keep it (as NAME.airlock-chained, run
+    /// first) instead of refusing.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args)]
@@ -30,8 +40,8 @@ pub struct UninstallArgs {
     pub inner: InstallArgs,
 }
 
-fn options(a: &InstallArgs) -> anyhow::Result<Options> {
-    let agent = Agent::parse(&a.agent)?;
+/// This airlock binary's path, quoted for a shell when it needs to be.
+pub(crate) fn exe_quoted() -> anyhow::Result<String> {
     let exe = std::env::current_exe()?;
     let exe = exe.canonicalize().unwrap_or(exe);
     let exe = exe.to_str().ok_or_else(|| {
@@ -45,6 +55,12 @@ fn options(a: &InstallArgs) -> anyhow::Result<Options> {
     } else {
         format!("'{}'", exe.replace('\'', "'\\''"))
     };
+    Ok(quoted)
+}
+
+fn options(a: &InstallArgs) -> anyhow::Result<Options> {
+    let agent = Agent::parse(&a.agent)?;
+    let quoted = exe_quoted()?;
     Ok(Options {
         agent,
         managed: a.managed,
@@ -55,7 +71,25 @@ fn options(a: &InstallArgs) -> anyhow::Result<Options> {
     })
 }
 
+fn git_hook(a: &InstallArgs, remove: bool) -> anyhow::Result<ExitCode> {
+    let o = crate::githook::HookOptions {
+        kind: if a.pre_push { crate::githook::Kind::PrePush } else { crate::githook::Kind::PreCommit },
+        repo: crate::resolve_cwd(a.repo.clone()),
+        force: a.force,
+        dry_run: a.dry_run,
+        exe: exe_quoted()?,
+    };
+    if remove {
+        crate::githook::uninstall(&o)
+    } else {
+        crate::githook::install(&o)
+    }
+}
+
 fn run(a: &InstallArgs, remove: bool) -> anyhow::Result<ExitCode> {
+    if a.agent == "git-hook" {
+        return git_hook(a, remove);
+    }
     let opts = options(a)?;
     let changes = plan(&opts, remove)?;
     for c in &changes {

@@ -6,6 +6,7 @@ mod audit;
 mod catalog;
 mod check;
 mod gateway;
+mod githook;
 mod hook;
 mod install;
 mod models;

@@ -48,12 +48,14 @@ fn git_bytes(dir: &Path, args: &[&str]) -> anyhow::Result<Option<Vec<u8>>> {
     Ok(out.status.success().then_some(out.stdout))
 }
 
-fn check_rev(root: &Path, rev: &str) -> anyhow::Result<()> {
+/// `rev` names a commit (`peel` = `commit`) or a tree (`tree`: a commit or the empty tree, the
+/// base of a push of a branch with no parent).
+fn check_rev(root: &Path, rev: &str, peel: &str) -> anyhow::Result<()> {
     if rev.starts_with('-') {
         bail!("revision `{rev}` looks like an option");
     }
-    git(root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
-        .with_context(|| format!("`{rev}` is not a commit in this repository"))?;
+    git(root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{{peel}}}")])
+        .with_context(|| format!("`{rev}` is not a {peel} in this repository"))?;
     Ok(())
 }
 
@@ -90,13 +92,13 @@ fn from_git(cwd: &Path, source: &Source, limit: &[PathBuf]) -> anyhow::Result<In
     let mut args: Vec<String> = ["diff", "--name-only", "--no-renames", "--diff-filter=d", "-z"].map(String::from).to_vec();
     match source {
         Source::Diff(rev) => {
-            check_rev(&root, rev)?;
+            check_rev(&root, rev, "commit")?;
             args.push(rev.clone());
         }
         Source::Staged => args.push("--cached".into()),
         Source::Range(base, tip) => {
-            check_rev(&root, base)?;
-            check_rev(&root, tip)?;
+            check_rev(&root, base, "tree")?;
+            check_rev(&root, tip, "commit")?;
             args.push(base.clone());
             args.push(tip.clone());
         }

@@ -9,7 +9,7 @@ mod output;
 mod run;
 mod sarif;
 
-pub use input::Source;
+pub use input::{repo_root, Source};
 
 use crate::scan::Level;
 use airlock_protocol::Severity;
