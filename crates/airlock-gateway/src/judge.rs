@@ -38,6 +38,8 @@ pub struct Judgement {
     pub reason: String,
     /// Soft mode: the input to send instead (a command that prints the reason and exits 1).
     pub replacement: Option<Value>,
+    /// The cross-provider review of a write (`review_writes = "gateway"`), for the audit.
+    pub review: Option<Value>,
 }
 
 impl Judgement {
@@ -48,6 +50,7 @@ impl Judgement {
             rules: Vec::new(),
             reason: String::new(),
             replacement: None,
+            review: None,
         }
     }
 
@@ -59,6 +62,7 @@ impl Judgement {
             rules: vec![crate::rules::UNREADABLE_CALL.code.into()],
             reason: reason.into(),
             replacement: None,
+            review: None,
         }
     }
 
@@ -210,6 +214,7 @@ impl CallJudge for PolicyJudge {
             rules,
             reason: if reason.is_empty() { verdict.decision.to_string() } else { reason },
             replacement: None,
+            review: None,
         };
         if blocked && self.mode == BlockMode::Soft {
             j.replacement = input.and_then(|i| soft_input(&tool, &i, &j.reason));

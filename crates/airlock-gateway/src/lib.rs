@@ -12,6 +12,7 @@ pub mod observe;
 pub mod pending;
 pub mod providers;
 pub mod proxy;
+pub mod review;
 pub mod route;
 pub mod rules;
 pub mod serve;

@@ -62,6 +62,9 @@ impl Observer for AuditObserver {
             if let (false, Some(d)) = (c.writes.is_empty(), detail.as_object_mut()) {
                 d.insert("writes".into(), Value::from(c.writes.clone()));
             }
+            if let (Some(review), Some(d)) = (&j.review, detail.as_object_mut()) {
+                d.insert("review".into(), review.clone());
+            }
             audit.record(Record {
                 kind: "tool_call".into(),
                 client: r.client.clone(),

@@ -31,6 +31,8 @@ pub struct Gateway {
     pub observer: Arc<dyn Observer>,
     /// Outputs owed for calls removed from stored Responses responses.
     pub pending: crate::pending::PendingOutputs,
+    /// `review_writes = "gateway"`: the review of every write (`None` when off).
+    pub review: Option<Arc<crate::review::WriteReview>>,
 }
 
 /// Where the gateway reports what it did (the audit store, redaction).
@@ -115,7 +117,7 @@ pub async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             return finish(rec, refuse(rt.kind, StatusCode::PAYLOAD_TOO_LARGE, "airlock_request_too_large", &msg));
         }
     };
-    let (provider, body) = match trust(&gw, &rt, &raw, &mut rec) {
+    let (provider, body, cwd) = match trust(&gw, &rt, &raw, &mut rec) {
         Ok(x) => x,
         Err(resp) => return finish(rec, *resp),
     };
@@ -137,7 +139,20 @@ pub async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             return finish(rec, refuse(rt.kind, StatusCode::BAD_GATEWAY, "airlock_upstream_unreachable", &msg));
         }
     };
-    let resp = respond(&gw, &rt, upstream, &mut rec).await;
+    // Off, the filters are the gateway's own; on, each request's writes are reviewed as its provider's.
+    let reviewed;
+    let filters = match &gw.review {
+        None => &gw.filters,
+        Some(r) => {
+            let writer = airlock_review::Origin {
+                provider: airlock_review::normalize_provider(&provider.name),
+                model: rec.model.clone().unwrap_or_default(),
+            };
+            reviewed = r.filters(&gw.filters, writer, cwd);
+            &reviewed
+        }
+    };
+    let resp = respond(&gw, filters, &rt, upstream, &mut rec).await;
     match resp {
         Respond::Done(r) => finish(rec, r),
         Respond::Streaming(r) => {
@@ -160,8 +175,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 type Refusal = Box<Response>;
 
-/// Check provider and model trust; redact the body. Returns the provider and the body to send.
-fn trust<'a>(gw: &'a Gateway, rt: &Route, raw: &Bytes, rec: &mut RequestRecord) -> Result<(&'a Provider, Bytes), Refusal> {
+/// Check provider and model trust; redact the body. Returns the provider, the body to send and, when
+/// writes are reviewed, the agent's working directory as the request states it.
+fn trust<'a>(gw: &'a Gateway, rt: &Route, raw: &Bytes, rec: &mut RequestRecord) -> Result<(&'a Provider, Bytes, Option<std::path::PathBuf>), Refusal> {
     let deny = |rec: &mut RequestRecord, msg: String| {
         let m = format!("airlock gateway: {msg}");
         rec.refused = Some(m.clone());
@@ -200,6 +216,7 @@ fn trust<'a>(gw: &'a Gateway, rt: &Route, raw: &Bytes, rec: &mut RequestRecord) 
             .ok_or_else(|| deny(rec, format!("no trusted provider speaks the {} API", rt.kind)))?,
     };
     rec.provider = Some(provider.name.clone());
+    let cwd = gw.review.as_ref().and(json.as_ref()).and_then(crate::review::request_cwd);
     let mut body = raw.clone();
     if let Some(v) = json.as_mut() {
         let owed = if rt.endpoint == Endpoint::Responses { gw.pending.fill(v) } else { 0 };
@@ -209,7 +226,7 @@ fn trust<'a>(gw: &'a Gateway, rt: &Route, raw: &Bytes, rec: &mut RequestRecord) 
             body = Bytes::from(v.to_string());
         }
     }
-    Ok((provider, body))
+    Ok((provider, body, cwd))
 }
 
 enum Respond {
@@ -229,7 +246,7 @@ fn copy_headers(from: &reqwest::header::HeaderMap, to: &mut HeaderMap, keep_leng
     }
 }
 
-async fn respond(gw: &Arc<Gateway>, rt: &Route, upstream: reqwest::Response, rec: &mut RequestRecord) -> Respond {
+async fn respond(gw: &Arc<Gateway>, filters: &FilterCtx, rt: &Route, upstream: reqwest::Response, rec: &mut RequestRecord) -> Respond {
     let status = upstream.status();
     let headers = upstream.headers().clone();
     let judged = rt.endpoint.judged() && status.is_success();
@@ -255,10 +272,10 @@ async fn respond(gw: &Arc<Gateway>, rt: &Route, upstream: reqwest::Response, rec
         .is_some_and(|c| c.starts_with("text/event-stream"));
     if sse {
         let filter: Box<dyn StreamFilter> = match (&rt.endpoint, rt.kind) {
-            (Endpoint::Messages, _) => Box::new(filter::anthropic::AnthropicFilter::new(gw.filters.clone())),
-            (Endpoint::ChatCompletions, _) => Box::new(filter::chat::ChatFilter::new(gw.filters.clone())),
-            (Endpoint::Responses, _) => Box::new(filter::responses::ResponsesFilter::new(gw.filters.clone())),
-            _ => Box::new(filter::gemini::GeminiFilter::new(gw.filters.clone())),
+            (Endpoint::Messages, _) => Box::new(filter::anthropic::AnthropicFilter::new(filters.clone())),
+            (Endpoint::ChatCompletions, _) => Box::new(filter::chat::ChatFilter::new(filters.clone())),
+            (Endpoint::Responses, _) => Box::new(filter::responses::ResponsesFilter::new(filters.clone())),
+            _ => Box::new(filter::gemini::GeminiFilter::new(filters.clone())),
         };
         let state = StreamState {
             upstream: Box::pin(upstream.bytes_stream()),
@@ -287,11 +304,11 @@ async fn respond(gw: &Arc<Gateway>, rt: &Route, upstream: reqwest::Response, rec
         .flatten()
         .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_string));
     let outcome: Result<BodyOutcome, String> = match &rt.endpoint {
-        Endpoint::Messages => filter::anthropic::judge_body(body, &gw.filters),
-        Endpoint::ChatCompletions => filter::chat::judge_body(body, &gw.filters),
-        Endpoint::Responses => filter::responses::judge_body(body, &gw.filters),
-        Endpoint::Generate { stream: true, .. } => filter::gemini::judge_array_body(body, &gw.filters),
-        _ => filter::gemini::judge_body(body, &gw.filters),
+        Endpoint::Messages => filter::anthropic::judge_body(body, filters),
+        Endpoint::ChatCompletions => filter::chat::judge_body(body, filters),
+        Endpoint::Responses => filter::responses::judge_body(body, filters),
+        Endpoint::Generate { stream: true, .. } => filter::gemini::judge_array_body(body, filters),
+        _ => filter::gemini::judge_body(body, filters),
     };
     match outcome {
         Ok(o) => {

@@ -38,6 +38,13 @@ pub fn build(policy: &Policy, upstreams: &[String], observer: Arc<dyn Observer>)
         .pool_idle_timeout(std::time::Duration::from_secs(60))
         .build()
         .map_err(|e| GatewayError::Client(e.to_string()))?;
+    let review = crate::review::WriteReview::from_policy(policy)?;
+    if let Some(r) = &review {
+        tracing::info!("review_writes = \"gateway\": each write is reviewed by another provider's model within {} s", r.budget.as_secs());
+        for w in r.startup_warnings(&providers) {
+            tracing::warn!("{w}");
+        }
+    }
     Ok(Gateway {
         providers,
         filters: FilterCtx { judge: Arc::new(judge), limits },
@@ -47,6 +54,7 @@ pub fn build(policy: &Policy, upstreams: &[String], observer: Arc<dyn Observer>)
         max_event: limits.max_call.saturating_add(1 << 20),
         observer,
         pending: Default::default(),
+        review,
     })
 }
 
