@@ -25,6 +25,8 @@ pub enum Script {
     AnthropicSlow(String, Duration),
     /// Return this JSON.
     Json(Value),
+    /// Return this JSON after a delay.
+    JsonAfter(Value, Duration),
     /// Return these bytes as an event stream.
     Raw(String),
 }
@@ -72,6 +74,12 @@ pub async fn upstream(script: Script) -> (String, Seen) {
             log.lock().unwrap().push((path, headers, String::from_utf8_lossy(&body).into_owned()));
             match script {
                 Script::Json(v) => {
+                    let mut r = Response::new(Body::from(v.to_string()));
+                    r.headers_mut().insert("content-type", "application/json".parse().unwrap());
+                    r
+                }
+                Script::JsonAfter(v, d) => {
+                    tokio::time::sleep(d).await;
                     let mut r = Response::new(Body::from(v.to_string()));
                     r.headers_mut().insert("content-type", "application/json".parse().unwrap());
                     r
