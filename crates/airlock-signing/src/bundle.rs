@@ -309,7 +309,8 @@ pub fn parse_statement(payload: &[u8]) -> Result<SignedManifest, SigningError> {
         .get("sha256")
         .and_then(|h| crate::keys::unhex::<32>(h))
         .ok_or_else(|| bad("subject has no sha256 digest of 64 hex digits"))?;
-    if root.finalize().as_slice() != want {
+    let got: [u8; 32] = root.finalize().into();
+    if got != want {
         return Err(bad("subject digest does not match the listed resources"));
     }
     Ok(SignedManifest {
