@@ -32,6 +32,9 @@ pub const MAX_FILE_BYTES: u64 = 1 << 20;
 pub const REVIEWED_TOOLS: [&str; 10] =
     ["Write", "Edit", "MultiEdit", "NotebookEdit", "apply_patch", "applypatch", "write_file", "replace", "write", "edit"];
 
+/// One reviewed path: its text before the call (`None`: new or unread) and after.
+type FileText = (String, Option<String>, String);
+
 /// Findings this severe or worse block a write.
 pub const BLOCKING: Severity = Severity::High;
 
@@ -138,7 +141,7 @@ impl WriteReview {
     }
 
     /// Choose the reviewer and run the review within the budget. `Ok(None)`: nothing changed.
-    fn run(&self, files: &[(String, Option<String>, String)], writer: &Origin) -> Result<Option<Review>, String> {
+    fn run(&self, files: &[FileText], writer: &Origin) -> Result<Option<Review>, String> {
         let context = self.cfg.context_lines() as usize;
         let change = Change::from_texts(files.iter().map(|(p, o, n)| (p.as_str(), o.as_deref(), n.as_str())), context)
             .map_err(|e| e.to_string())?;
@@ -219,7 +222,7 @@ impl CallJudge for ReviewingJudge {
 }
 
 /// Each written path's text before and after the call, and notes on what could not be read.
-fn texts(writes: Vec<(String, Write)>, cwd: Option<&Path>) -> (Vec<(String, Option<String>, String)>, Vec<String>) {
+fn texts(writes: Vec<(String, Write)>, cwd: Option<&Path>) -> (Vec<FileText>, Vec<String>) {
     let mut by_path: Vec<(String, Vec<Write>)> = Vec::new();
     for (p, w) in writes {
         match by_path.iter_mut().find(|(q, _)| *q == p) {
@@ -371,6 +374,17 @@ mod tests {
         let (files, notes) = texts(vec![("n.py".into(), Write::Whole("z = 3\n".into()))], None);
         assert_eq!(files, [("n.py".to_string(), None, "z = 3\n".to_string())]);
         assert!(notes[0].contains("working directory is unknown"), "{notes:?}");
+    }
+
+    #[test]
+    fn a_same_provider_only_configuration_is_warned_about() {
+        let toml = "[review]\nreview_writes = \"gateway\"\n[[review.reviewers]]\nname = \"c\"\napi = \"anthropic\"\nmodel = \"m\"\n";
+        let policy = Policy::from_toml(Path::new("airlock.toml"), toml).unwrap();
+        let r = WriteReview::from_policy(&policy).unwrap().unwrap();
+        let providers = Providers::from_config(&policy.gateway).unwrap();
+        let w = r.startup_warnings(&providers);
+        assert!(w.iter().any(|w| w.contains("provider `anthropic` have no eligible reviewer")), "{w:?}");
+        assert!(WriteReview::from_policy(&Policy::default()).unwrap().is_none(), "off by default");
     }
 
     #[test]

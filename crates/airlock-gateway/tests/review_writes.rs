@@ -40,11 +40,15 @@ fn findings(severity: &str) -> String {
 
 /// Send the request through a gateway whose providers point at `up`; the answer's text and time.
 async fn through(up: &str, toml: &str, stream: bool) -> (String, Duration, std::sync::Arc<Recorder>) {
+    through_body(up, toml, messages_body("claude-sonnet-4-5", stream)).await
+}
+
+async fn through_body(up: &str, toml: &str, body: Value) -> (String, Duration, std::sync::Arc<Recorder>) {
     let (gw, rec) = gateway(up, toml).await;
     let started = Instant::now();
     let text = reqwest::Client::new()
         .post(format!("{gw}/v1/messages"))
-        .json(&messages_body("claude-sonnet-4-5", stream))
+        .json(&body)
         .send()
         .await
         .unwrap()
@@ -149,6 +153,28 @@ async fn only_same_provider_reviewers_fail_closed() {
     let (text, _, _) = through(&up, toml, false).await;
     assert!(!text.contains("\"tool_use\""), "{text}");
     assert!(text.contains("the reviewer must be another provider"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relative_edit_is_reviewed_against_the_file_in_the_agents_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("app")).unwrap();
+    let old = "def verify(token):\n    return jwt.decode(token, PUBLIC_KEY, algorithms=[\"RS256\"])\n";
+    std::fs::write(dir.path().join("app/auth.py"), format!("import jwt\nCONTEXT_MARKER = 1\n{old}")).unwrap();
+    let answer = json!({"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+        "content": [{"type": "tool_use", "id": "toolu_1", "name": "Edit", "input": {"file_path": "app/auth.py",
+            "old_string": "algorithms=[\"RS256\"]", "new_string": "algorithms=[\"RS256\", \"HS256\"]"}}],
+        "stop_reason": "tool_use", "usage": {"input_tokens": 1, "output_tokens": 1}});
+    let (rev, seen) = upstream(Script::Json(reviewer_says(&findings("critical").replace("PATH", "app/auth.py").replace("\"line\":8", "\"line\":4")))).await;
+    let (up, _) = upstream(Script::Json(answer)).await;
+    let mut body = messages_body("claude-sonnet-4-5", false);
+    body["system"] = json!(format!("<env>\nWorking directory: {}\n</env>", dir.path().display()));
+    let (text, _, rec) = through_body(&up, &policy("gateway", 30, &rev), body).await;
+    assert!(text.contains("app/auth.py:4: critical JWT algorithm confusion"), "{text}");
+    let sent = &seen.lock().unwrap()[0].2;
+    assert!(sent.contains("CONTEXT_MARKER"), "the file on disk was not read: {sent}");
+    let r = review_of(&rec);
+    assert_eq!(r["notes"], json!([]), "{r}");
 }
 
 /// An Anthropic stream with one `Write` of the planted file, arguments in 7-char pieces.
