@@ -287,3 +287,108 @@ fn the_pre_push_hook_reviews_the_pushed_commits() {
     assert!(!out.status.success(), "the planted push went through");
     assert!(stderr(&out).contains("git push --no-verify"), "{}", stderr(&out));
 }
+
+/// The case the labeled-set reviewer is answering: the reviewed file and what it looks for.
+#[derive(Clone, Default)]
+struct Case {
+    file: String,
+    markers: Vec<String>,
+    cwe: String,
+    kind: String,
+}
+
+/// The labeled set (tests/fixtures/review/*/labels.json): each pair's hole and clean twin is staged
+/// over the old file and reviewed. The scripted reviewer reads the numbered prompt and reports every
+/// added line carrying the label's marker, at the number the prompt shows: the test checks that
+/// those findings come back on the planted lines of the new file whatever the context, and that a
+/// clean twin gets no reviewer finding.
+#[test]
+fn the_labeled_set_maps_findings_to_the_planted_lines() {
+    let case: Arc<std::sync::Mutex<Case>> = Arc::default();
+    let current = case.clone();
+    let server = Server::start(Arc::new(move |body: &str| {
+        let c = current.lock().unwrap().clone();
+        let hits: Vec<Value> = added_lines(&strings(body))
+            .into_iter()
+            .filter(|(_, t)| c.markers.iter().any(|m| t.contains(m.as_str())))
+            .map(|(n, _)| json!({"file": c.file, "line": n, "severity": "high", "title": c.kind, "explanation": "planted", "cwe": c.cwe}))
+            .collect();
+        (200, wrap("openai-chat", &json!({"findings": hits}).to_string()))
+    }));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/review");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let labels: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("labels.json")).unwrap()).unwrap();
+        let file = labels["file"].as_str().unwrap();
+        let ext = file.rsplit('.').next().unwrap();
+        let markers: Vec<String> = match &labels["marker"] {
+            Value::Array(a) => a.iter().map(|m| m.as_str().unwrap().to_string()).collect(),
+            m => vec![m.as_str().unwrap().to_string()],
+        };
+        *case.lock().unwrap() = Case {
+            file: file.to_string(),
+            markers: markers.clone(),
+            cwe: labels["cwe"].as_str().unwrap().to_string(),
+            kind: labels["kind"].as_str().unwrap().to_string(),
+        };
+        let old = std::fs::read_to_string(dir.join(format!("old.{ext}"))).unwrap();
+        for variant in ["hole", "clean"] {
+            let new = std::fs::read_to_string(dir.join(format!("{variant}.{ext}"))).unwrap();
+            let planted: Vec<u64> = labels[variant]["planted"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect();
+            let s = Scratch::new();
+            s.reviewers(&server.base, "gpt");
+            s.write(file, &old);
+            assert!(s.commit_all("before").status.success());
+            s.write(file, &new);
+            assert!(s.git(&["add", file]).status.success());
+            let mut per_context = Vec::new();
+            let mut own = Vec::new();
+            for context in ["0", "20"] {
+                let out = s.airlock(&["review", "--staged", "--format", "json", "--context", context]);
+                let doc = report(&out);
+                let mut lines: Vec<u64> = reviewer_items(&doc)
+                    .iter()
+                    .map(|f| {
+                        assert_eq!(f["file"], file);
+                        f["line"].as_u64().unwrap()
+                    })
+                    .collect();
+                lines.sort();
+                if lines != planted {
+                    failures.push(format!("{} {variant} context {context}: reviewer lines {lines:?}, planted {planted:?}", dir.display()));
+                }
+                for n in &lines {
+                    let text = new.lines().nth(*n as usize - 1).unwrap_or("");
+                    if !markers.iter().any(|m| text.contains(m.as_str())) {
+                        failures.push(format!("{file}:{n} {variant}: the finding's line is not the planted text: {text}"));
+                    }
+                }
+                let code = out.status.code().unwrap();
+                if (variant == "clean" && !lines.is_empty()) || code == 3 {
+                    failures.push(format!("{file} {variant}: exit {code}"));
+                }
+                per_context.push(format!("{lines:?}"));
+                own = doc["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f["source"]["kind"] == "airlock")
+                    .map(|f| format!("{}@{}", f["source"]["code"].as_str().unwrap(), f["line"]))
+                    .collect();
+            }
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            let lang = labels["language"].as_str().unwrap().to_string();
+            rows.push((name, lang, variant, format!("{planted:?}"), per_context.join(" / "), if own.is_empty() { "-".into() } else { own.join(" ") }));
+        }
+    }
+    println!("\n{:<18} {:<11} {:<6} {:<9} {:<19} airlock's own findings", "case", "language", "diff", "planted", "reviewer (ctx 0/20)");
+    for (name, lang, variant, planted, got, own) in &rows {
+        println!("{name:<18} {lang:<11} {variant:<6} {planted:<9} {got:<19} {own}");
+    }
+    println!("{} diffs, {} mapping failures", rows.len(), failures.len());
+    assert!(rows.len() >= 12, "the labeled set has {} diffs", rows.len());
+    assert!(failures.is_empty(), "{failures:#?}");
+}

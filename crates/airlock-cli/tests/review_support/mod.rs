@@ -193,8 +193,7 @@ impl Scratch {
         let mut c = Command::new("git");
         c.arg("-C").arg(self.repo()).args(args);
         self.env(&mut c);
-        let out = c.output().unwrap();
-        out
+        c.output().unwrap()
     }
 
     pub fn write(&self, path: &str, text: &str) {
