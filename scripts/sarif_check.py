@@ -4,10 +4,11 @@
 The schema comes from the npm registry (it ships inside Microsoft's `@microsoft/jest-sarif` package as
 `sarif-2.1.0-rtm.5.json`, the 2.1.0 release schema) and is cached under target/. The check scans a
 scratch project with findings of several kinds (code rules, workflow, notebook, a file name that needs
-URI escaping, an unreadable notebook), a clean project, and a scan with an error, and validates each log.
+URI escaping, an unreadable notebook), a clean project, and a scan with an error, and validates each log;
+then `airlock review --staged --format sarif` of a staged JWT hole, with a scripted local reviewer.
 Exits 1 on any schema violation; prints a visible SKIP when neither the cache nor npm can supply the schema.
 """
-import json, os, shutil, subprocess, sys, tarfile, tempfile
+import http.server, json, os, shutil, subprocess, sys, tarfile, tempfile, threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -55,6 +56,52 @@ def sarif(airlock, cwd, args):
     return p.returncode, json.loads(p.stdout)
 
 
+def review_sarif(airlock, d):
+    """`airlock review --staged --format sarif` with a scripted OpenAI-compatible reviewer on loopback."""
+    finding = {"file": "src/auth.py", "line": 4, "end_line": None, "severity": "critical", "title": "JWT algorithm confusion",
+               "explanation": "HS256 beside RS256", "suggested_fix": "algorithms=[\"RS256\"]", "cwe": "CWE-347"}
+
+    class Reviewer(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            doc = json.dumps({"findings": [finding]})
+            out = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": doc}, "finish_reason": "stop"}]}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Reviewer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    repo = os.path.join(d, "review-repo")
+    os.makedirs(os.path.join(repo, "src"))
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+           "AIRLOCK_USER_CONFIG": os.path.join(d, "review-user.toml"), "AIRLOCK_MANAGED_CONFIG": os.path.join(d, "none.toml"),
+           "AIRLOCK_AUDIT_DB": os.path.join(d, "none.db")}
+    with open(env["AIRLOCK_USER_CONFIG"], "w") as f:
+        f.write('[review]\ndefault = "local"\n[[review.reviewers]]\nname = "local"\napi = "openai-compatible"\n'
+                f'provider = "scripted"\nmodel = "m"\nbase_url = "http://127.0.0.1:{server.server_port}/v1"\n')
+    git = lambda *a: subprocess.run(["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", *a], env=env, check=True, capture_output=True)
+    git("init", "-q")
+    path = os.path.join(repo, "src", "auth.py")
+    with open(path, "w") as f:
+        f.write('import jwt\n\ndef verify(t):\n    return jwt.decode(t, PUBLIC_KEY, algorithms=["RS256"])\n')
+    git("add", "-A")
+    git("commit", "-q", "-m", "init")
+    with open(path, "w") as f:
+        f.write('import jwt\n\ndef verify(t):\n    return jwt.decode(t, PUBLIC_KEY, algorithms=["RS256", "HS256"])\n')
+    git("add", "-A")
+    p = subprocess.run([airlock, "review", "--staged", "--format", "sarif"], cwd=repo, env=env, capture_output=True)
+    server.shutdown()
+    if p.returncode not in (0, 1, 2):
+        sys.exit(f"sarif-check: airlock review failed ({p.returncode}): {p.stderr.decode()[:2000]}")
+    return p.returncode, json.loads(p.stdout)
+
+
 def main():
     airlock = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "release", "airlock")
     path = schema()
@@ -99,6 +146,16 @@ def main():
                 if not list(v.iter_errors(broken)):
                     print("    the schema accepted a log with a bad level and no version")
                     failures += 1
+        code, log = review_sarif(airlock, d)
+        errors = sorted(v.iter_errors(log), key=lambda e: list(e.path))
+        results = log["runs"][0]["results"]
+        print(f"  sarif {'review':<9} exit {code} results {len(results):>2}: {'ok' if not errors else f'{len(errors)} schema errors'}")
+        for e in errors[:10]:
+            print(f"    at {'/'.join(map(str, e.path))}: {e.message[:300]}")
+        failures += len(errors)
+        if not any(r["ruleId"] == "review/scripted" for r in results):
+            print("    expected the reviewer's finding (ruleId review/scripted)")
+            failures += 1
     if failures:
         print("sarif-check: FAILED")
         return 1
