@@ -65,13 +65,12 @@ pub fn script(kind: Kind, exe: &str) -> String {
             "airlock review --staged --format markdown",
             "git commit --no-verify",
         ),
-        Kind::PrePush => ("push", format!("{exe} review --range \"$range\""), "airlock review --range BASE..TIP --format markdown", "git push --no-verify"),
+        Kind::PrePush => ("push", format!("{exe} review --range \"$range\""), "airlock review --range $range --format markdown", "git push --no-verify"),
     };
     let body = match kind {
         Kind::PreCommit => format!("{review}\nverdict $? \"what is being committed\"\n"),
         Kind::PrePush => format!(
-            r#"zero=0000000000000000000000000000000000000000
-empty=$(git hash-object -t tree /dev/null)
+            r#"empty=$(git hash-object -t tree /dev/null)
 while read -r local_ref local_sha remote_ref remote_sha; do
     case $local_sha in *[!0]*) ;; *) continue ;; esac   # a deleted branch: nothing to review
     case $remote_sha in
@@ -84,9 +83,16 @@ while read -r local_ref local_sha remote_ref remote_sha; do
     range="$base..$local_sha"
     {review} </dev/null
     verdict $? "the push of $local_ref ($range)"
-done
+done <<REFS
+$refs
+REFS
 "#
         ),
+    };
+    // pre-push reads the pushed refs on standard input: a chained hook gets them too.
+    let chain = match kind {
+        Kind::PreCommit => "if [ -x \"$chained\" ]; then\n    \"$chained\" \"$@\" || exit $?\nfi\n",
+        Kind::PrePush => "refs=$(cat)\nif [ -x \"$chained\" ]; then\n    printf '%s\\n' \"$refs\" | \"$chained\" \"$@\" || exit $?\nfi\n",
     };
     format!(
         r#"#!/bin/sh
@@ -97,10 +103,7 @@ done
 
 hook_dir=$(dirname "$0")
 chained="$hook_dir/{name}.airlock-chained"
-if [ -x "$chained" ]; then
-    "$chained" "$@" || exit $?
-fi
-
+{chain}
 verdict() {{
     case $1 in
         0|1) return 0 ;;
