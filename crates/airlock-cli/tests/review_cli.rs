@@ -156,6 +156,33 @@ fn a_malformed_answer_is_an_error_never_an_empty_review() {
 }
 
 #[test]
+fn staged_means_the_index_and_a_silent_reviewer_times_out() {
+    let server = Server::fixed("openai-chat", jwt_finding(8));
+    let s = Scratch::new();
+    s.reviewers(&server.base, "gpt");
+    staged_jwt(&s);
+    // The working tree is fixed but not staged: the commit would still record the hole.
+    s.write("auth.py", OLD_AUTH);
+    let out = s.airlock(&["review", "--staged"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(strings(&server.requests()[0].body).contains("\"HS256\""));
+    // --diff HEAD sees the working tree: nothing changed, nothing to review, no request.
+    let out = s.airlock(&["review", "--diff", "HEAD"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("nothing to review"));
+    assert_eq!(server.requests().len(), 1);
+    server.set(Arc::new(|_| {
+        std::thread::sleep(std::time::Duration::from_secs(4));
+        (200, wrap("openai-chat", r#"{"findings": []}"#))
+    }));
+    let cfg = std::fs::read_to_string(s.config()).unwrap().replace("timeout_secs = 20", "timeout_secs = 1");
+    std::fs::write(s.config(), cfg).unwrap();
+    let out = s.airlock(&["review", "--staged"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("no answer within 1 s"), "{}", stderr(&out));
+}
+
+#[test]
 fn the_request_holds_the_change_and_never_a_secret() {
     let server = Server::fixed("openai-chat", json!({"findings": []}));
     let s = Scratch::new();
