@@ -111,6 +111,7 @@ fn a_reviewer_of_the_writing_provider_is_refused_another_is_accepted() {
         assert_eq!(out.status.code(), Some(3), "{requested}: {err}");
         assert!(err.contains("cross-provider review") && err.contains("written by anthropic (claude-sonnet-4-5)"), "{err}");
         assert!(err.contains("must be another provider"), "{err}");
+        assert!(err.contains("reviewers of other providers: gpt (openai/gpt-5)"), "{err}");
     }
     assert!(server.requests().is_empty(), "a refused reviewer is never called");
     server.set(Arc::new(|_| (200, wrap("openai-chat", &jwt_finding(8).to_string()))));

@@ -36,7 +36,25 @@ pub fn review(cwd: &Path, source: &Source, limit: &[PathBuf], a: &ReviewArgs) ->
         (airlock_review::ProvenanceSummary::default(), None)
     };
     let unknown_lines = !summary.unknown_lines.is_empty() || summary.origins.is_empty();
-    let choice = choose_reviewer(cfg, &summary.origins_vec(), unknown_lines, a.reviewer.as_deref())?;
+    let choice = match choose_reviewer(cfg, &summary.origins_vec(), unknown_lines, a.reviewer.as_deref()) {
+        Ok(c) => c,
+        Err(e @ airlock_review::ReviewError::SameProvider(_)) => {
+            let writers: Vec<String> = summary.providers.iter().cloned().collect();
+            let others: Vec<String> = cfg
+                .reviewers
+                .iter()
+                .filter(|r| !writers.contains(&airlock_review::normalize_provider(&r.provider)))
+                .map(|r| format!("{} ({}/{})", r.name, r.provider, r.model))
+                .collect();
+            let hint = if others.is_empty() {
+                "configure a reviewer of another provider in [[review.reviewers]] (airlock.toml)".to_string()
+            } else {
+                format!("reviewers of other providers: {} (--reviewer NAME)", others.join(", "))
+            };
+            bail!("{e}\n  policy: the reviewer must be of another provider than every writer of the change; {hint}");
+        }
+        Err(e) => return Err(e.into()),
+    };
 
     let disabled = policy.gateway.redact_disable.clone().unwrap_or_default();
     let redactor = Redactor::new(&RedactOptions { disabled, extra: Vec::new() }).context("[gateway] redact_disable")?;
