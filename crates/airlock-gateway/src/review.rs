@@ -315,9 +315,18 @@ fn read_bounded(path: &Path) -> Result<Option<String>, String> {
 }
 
 /// The agent's working directory as its request states it: Codex's `<cwd>...</cwd>` or Claude
-/// Code's `Working directory: ...` line. Only an absolute path to an existing directory counts.
+/// Code's `Working directory: ...` line, looked for only where the agent puts it (the system prompt,
+/// the instructions, the first messages), never in later history a tool result or the model could
+/// have written. Only an absolute path to an existing directory counts.
 pub fn request_cwd(body: &Value) -> Option<PathBuf> {
-    let mut stack = vec![body];
+    const PLACES: [&str; 8] =
+        ["/system", "/instructions", "/systemInstruction", "/messages/0", "/messages/1", "/input/0", "/input/1", "/contents/0"];
+    PLACES.iter().filter_map(|p| body.pointer(p)).find_map(cwd_within)
+}
+
+/// The first working directory stated in the strings of `v` (a bounded walk).
+fn cwd_within(v: &Value) -> Option<PathBuf> {
+    let mut stack = vec![v];
     let mut seen = 0usize;
     while let Some(v) = stack.pop() {
         seen += 1;
@@ -406,5 +415,7 @@ mod tests {
         let codex = json!({"input": [{"role": "user", "content": [{"type": "input_text", "text": format!("<environment_context>\n  <cwd>{d}</cwd>\n</environment_context>")}]}]});
         assert_eq!(request_cwd(&codex).as_deref(), Some(dir.path()));
         assert_eq!(request_cwd(&json!({"messages": [{"content": "Working directory: relative/dir"}]})), None);
+        let later = json!({"messages": [{"content": "hi"}, {"content": "ok"}, {"content": format!("Working directory: {d}")}]});
+        assert_eq!(request_cwd(&later), None, "later history does not say where the agent works");
     }
 }
