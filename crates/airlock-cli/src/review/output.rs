@@ -155,8 +155,16 @@ fn cell(t: &str) -> String {
     html(t).replace('|', "\\|").replace('\n', " ")
 }
 
+/// Text with Markdown's inline marks escaped.
 fn inline(t: &str) -> String {
-    html(t).replace(['*', '_', '[', ']', '`'], " ")
+    let mut s = String::new();
+    for c in html(t).chars() {
+        if "\\`*_[]<>!|#".contains(c) {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s
 }
 
 fn html(t: &str) -> String {
