@@ -118,7 +118,13 @@ fn walk(root: &Path, top: &Path, c: &mut Collected) {
         for e in names {
             let p = e.path();
             let name = rel(root, &p);
-            let Ok(ft) = e.file_type() else { continue };
+            let ft = match e.file_type() {
+                Ok(ft) => ft,
+                Err(err) => {
+                    c.findings.push((name, Finding::warning("MDL011", format!("cannot stat: {err}: not scanned"))));
+                    continue;
+                }
+            };
             if ft.is_dir() {
                 if e.file_name() == ".git" {
                     continue;

@@ -68,9 +68,8 @@ pub fn scan_planned(path: &Path, layout: Layout, collected: Collected, threads: 
                 let Some(e) = entries.get(i) else { break };
                 let r = scan_entry(e);
                 progress(r.size);
-                if let Ok(mut v) = results.lock() {
-                    v.push((i, r));
-                }
+                // A poisoned lock still holds every report pushed so far: never drop one.
+                results.lock().unwrap_or_else(|p| p.into_inner()).push((i, r));
             });
         }
     });
