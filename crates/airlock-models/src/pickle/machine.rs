@@ -93,6 +93,8 @@ impl Value {
 pub struct Import {
     pub path: String,
     pub allowed: bool,
+    /// Element size when the import is a PyTorch storage type.
+    pub storage_size: Option<u8>,
 }
 
 /// A `('storage', torch.XStorage, key, location, numel, ...)` persistent id.
@@ -104,6 +106,14 @@ pub struct StorageRef {
     pub numel: u64,
     /// Passed to `BINPERSID` (not just built).
     pub used: bool,
+}
+
+impl StorageRef {
+    /// The key, from the machine's key bytes.
+    pub fn key<'a>(&self, keys: &'a [u8]) -> &'a [u8] {
+        let at = self.key_at as usize;
+        keys.get(at..at + usize::from(self.key_len)).unwrap_or_default()
+    }
 }
 
 /// Why the machine stopped before `STOP`.
@@ -182,8 +192,12 @@ impl Machine {
 
     /// The key of a storage.
     pub fn storage_key(&self, s: &StorageRef) -> &[u8] {
-        let at = s.key_at as usize;
-        self.storage_keys.get(at..at + usize::from(s.key_len)).unwrap_or_default()
+        s.key(&self.storage_keys)
+    }
+
+    /// The storage table and the bytes its keys point into.
+    pub fn into_storages(self) -> (Vec<StorageRef>, Vec<u8>) {
+        (self.storages, self.storage_keys)
     }
 
     pub fn import_path(&self, i: u32) -> &str {
@@ -280,15 +294,21 @@ impl Machine {
             return Err(Fail::Cap(format!("memo key {key} (at most {MEMO_CAP} modelled)")));
         }
         let k = usize::try_from(key).map_err(|_| bad("memo key"))?;
-        if k >= self.memo.len() {
-            // Keys far beyond those used so far grow the table no faster than the
-            // stream does: one more key ahead of the next 64 Ki at most per opcode.
-            if k > self.memo.len() + (1 << 16) && k as u64 > 4 * self.memo_len + (1 << 16) {
-                return Err(Fail::Cap(format!("memo key {key} far beyond the {} keys stored", self.memo_len)));
+        let old = match self.memo.get(k) {
+            Some(&old) => old,
+            None => {
+                // Keys far beyond those used so far grow the table no faster than the
+                // stream does: one more key ahead of the next 64 Ki at most per opcode.
+                if k > self.memo.len() + (1 << 16) && k as u64 > 4 * self.memo_len + (1 << 16) {
+                    return Err(Fail::Cap(format!("memo key {key} far beyond the {} keys stored", self.memo_len)));
+                }
+                if k > self.memo.len() {
+                    self.memo.resize(k, EMPTY);
+                }
+                self.memo.push(EMPTY);
+                EMPTY
             }
-            self.memo.resize(k + 1, EMPTY);
-        }
-        let old = self.memo.get(k).copied().unwrap_or(EMPTY);
+        };
         if old == EMPTY {
             self.memo_len += 1;
         }
@@ -350,7 +370,8 @@ impl Machine {
         }
         let i = u32::try_from(self.imports.len()).map_err(|_| bad("imports"))?;
         self.import_index.insert(path.clone(), i);
-        self.imports.push(Import { path, allowed });
+        let storage_size = allowlist::storage_element_size(&path);
+        self.imports.push(Import { path, allowed, storage_size });
         Ok(Value::Global(i))
     }
 
@@ -392,8 +413,7 @@ impl Machine {
             [Value::Str(tag), Value::Global(g), Value::Str(key), _, Value::Int(n), ..]
                 if items.len() <= 6 && tag.bytes() == b"storage" && i64::from_le_bytes(*n) >= 0 =>
             {
-                let path = self.import_path(*g);
-                match allowlist::storage_element_size(path) {
+                match self.imports.get(*g as usize).and_then(|g| g.storage_size) {
                     Some(element_size) if self.storages.len() < STORAGE_CAP => {
                         let i = u32::try_from(self.storages.len()).map_err(|_| bad("storages"))?;
                         let numel = u64::from_le_bytes(*n);

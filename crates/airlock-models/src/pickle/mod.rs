@@ -54,12 +54,24 @@ pub struct StorageUse {
 }
 
 /// What a scan learnt beyond its findings.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Summary {
-    /// Storages passed to `persistent_load` (PyTorch tensors).
-    pub storages: Vec<StorageUse>,
     /// Opcodes executed, all pickles together.
     pub opcodes: u64,
+    /// The machine's storage table (built, not only used) and its key bytes.
+    storages: Vec<machine::StorageRef>,
+    keys: Vec<u8>,
+}
+
+impl Summary {
+    /// Storages passed to `persistent_load` (PyTorch tensors), in the order
+    /// the stream built them. Built on request: a plain pickle scan never needs them.
+    pub fn storages(&self) -> impl Iterator<Item = StorageUse> + '_ {
+        self.storages.iter().filter(|s| s.used).map(|s| StorageUse {
+            key: String::from_utf8_lossy(s.key(&self.keys)).into_owned(),
+            bytes: s.numel.saturating_mul(u64::from(s.element_size)),
+        })
+    }
 }
 
 /// Scans a pickle file (one or several pickles in a row) from its start.
@@ -102,16 +114,9 @@ pub fn scan_stream(r: &mut dyn Read, size: u64, out: &mut Vec<Finding>) -> Summa
     if !allowed.is_empty() {
         out.push(Finding::info("PKL030", format!("allowed imports: {}", allowed.join(", "))));
     }
-    let storages = m
-        .storages
-        .iter()
-        .filter(|s| s.used)
-        .map(|s| StorageUse {
-            key: String::from_utf8_lossy(m.storage_key(s)).into_owned(),
-            bytes: s.numel.saturating_mul(u64::from(s.element_size)),
-        })
-        .collect();
-    Summary { storages, opcodes: m.opcodes }
+    let opcodes = m.opcodes;
+    let (storages, keys) = m.into_storages();
+    Summary { opcodes, storages, keys }
 }
 
 fn failure(m: &Machine, count: u32, at: u64, fail: Fail, out: &mut Vec<Finding>) {

@@ -15,6 +15,10 @@ impl Utf8 {
     pub fn feed(&mut self, s: &[u8]) -> bool {
         let mut s = s;
         if self.need == 0 {
+            // Most strings of a model file are short ASCII names: skip the decoder.
+            if s.is_ascii() {
+                return true;
+            }
             match std::str::from_utf8(s) {
                 Ok(_) => return true,
                 Err(e) => s = s.get(e.valid_up_to()..).unwrap_or_default(),
@@ -52,7 +56,11 @@ impl Utf8 {
 }
 
 /// Whole-slice check.
+#[inline]
 pub fn utf8_ok(s: &[u8]) -> bool {
+    if s.is_ascii() {
+        return true;
+    }
     let mut u = Utf8::default();
     u.feed(s) && u.complete()
 }

@@ -73,7 +73,7 @@ pub fn scan(r: &mut dyn Source, size: u64, depth: u32, out: &mut Vec<Finding>) {
         let Some(readable) = check(r, e, &mut budget, out) else { continue };
         if is_pkl(e) {
             let prefix = name.strip_suffix("data.pkl").unwrap_or_default().to_string();
-            let keys = storages(r, e).into_iter().map(|s| (s.key, s.bytes)).collect();
+            let keys = storages(r, e);
             torch.insert(prefix, keys);
         } else {
             match torch_data(&torch, e, &name, || member_head(r, e)) {
@@ -220,15 +220,15 @@ fn check(r: &mut dyn Source, e: &Entry, budget: &mut u64, out: &mut Vec<Finding>
 
 /// The storages a `data.pkl` refers to (a quiet pickle pass; its findings come
 /// from the member scan).
-fn storages(r: &mut dyn Source, e: &Entry) -> Vec<crate::pickle::StorageUse> {
+fn storages(r: &mut dyn Source, e: &Entry) -> HashMap<String, u64> {
     with_member(r, e, |src, size| {
         let mut head = vec![0u8; format::HEAD_LEN];
         let n = read_up_to(src, &mut head).unwrap_or(0);
         head.truncate(n);
         if format::detect(&head, size) != Format::Pickle || src.seek(std::io::SeekFrom::Start(0)).is_err() {
-            return Vec::new();
+            return HashMap::new();
         }
-        crate::pickle::scan_stream(src, size, &mut Vec::new()).storages
+        crate::pickle::scan_stream(src, size, &mut Vec::new()).storages().map(|s| (s.key, s.bytes)).collect()
     })
     .unwrap_or_default()
 }
