@@ -28,7 +28,12 @@ pub fn is_shell(base: &str) -> bool {
 
 /// Script interpreters whose inline code the analysis reads.
 pub fn interpreter_lang(base: &str) -> Option<&'static str> {
-    let b = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    // `m4` is a name of its own; other names drop a version suffix (`python3.12`, `lua5.4`).
+    let b = if base == "m4" {
+        base
+    } else {
+        base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.')
+    };
     Some(match b {
         "python" | "pypy" | "python3" | "ipython" => "python",
         "node" | "nodejs" | "deno" | "bun" => "javascript",

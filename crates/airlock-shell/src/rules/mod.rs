@@ -135,12 +135,20 @@ pub static REGISTRY: &[Rule] = &[
         check: shells::she003::check,
     },
     Rule {
+        meta: &shells::she004::META,
+        check: shells::she004::check,
+    },
+    Rule {
         meta: &interp_rules::int001::META,
         check: interp_rules::int001::check,
     },
     Rule {
         meta: &interp_rules::int002::META,
         check: interp_rules::int002::check,
+    },
+    Rule {
+        meta: &interp_rules::int003::META,
+        check: interp_rules::int003::check,
     },
     Rule {
         meta: &persistence::per001::META,
@@ -181,6 +189,10 @@ pub static REGISTRY: &[Rule] = &[
     Rule {
         meta: &destruction::des004::META,
         check: destruction::des004::check,
+    },
+    Rule {
+        meta: &destruction::res001::META,
+        check: destruction::res001::check,
     },
     Rule {
         meta: &privilege::prv001::META,

@@ -3,3 +3,4 @@ pub mod des001;
 pub mod des002;
 pub mod des003;
 pub mod des004;
+pub mod res001;

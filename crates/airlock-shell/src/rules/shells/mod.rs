@@ -4,3 +4,4 @@ pub mod rev002;
 pub mod she001;
 pub mod she002;
 pub mod she003;
+pub mod she004;

@@ -32,6 +32,8 @@ const SYSTEM: &[&str] = &[
     "/opt/",
     "/System/",
     "/Library/",
+    "/var/spool/",
+    "/var/mail/",
 ];
 
 pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {

@@ -34,6 +34,16 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             }
             "john" | "hashcat" | "hydra" | "medusa" | "ncrack" | "crackmapexec" | "patator"
             | "fcrackzip" | "aircrack-ng" => Some("cracks or brute-forces passwords"),
+            "msfconsole" | "msfvenom" | "msfdb" | "sliver-client" | "sliver-server" => {
+                Some("is an exploitation framework")
+            }
+            "stratus"
+                if texts
+                    .first()
+                    .is_some_and(|t| matches!(*t, "detonate" | "warmup" | "revert")) =>
+            {
+                Some("detonates attack techniques against the cloud account (Stratus Red Team)")
+            }
             "mimipenguin" | "lazagne" | "lazagne.py" | "laZagne.py" | "3snake" | "linpeas.sh"
             | "linpeas" | "pspy" | "pspy64" => {
                 Some("dumps credentials or enumerates privilege escalation paths")
@@ -100,7 +110,31 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let lazagne = cmd
             .arg_texts()
             .any(|t| t.to_ascii_lowercase().contains("lazagne") || t.contains("mimipenguin"));
-        if let Some(what) = what.or(lazagne.then_some("dumps stored credentials")) {
+        // A script or program named for capturing keys (`swift Keylogger.swift`, `python keylogger.py`).
+        let keylog_name = |t: &str| {
+            let name = t.rsplit('/').next().unwrap_or(t).to_ascii_lowercase();
+            name.contains("keylogger") || name.starts_with("keylog.")
+        };
+        let runs_files = crate::facts::is_shell(base)
+            || crate::facts::interpreter_lang(base).is_some()
+            || matches!(
+                base,
+                "swift"
+                    | "swiftc"
+                    | "gcc"
+                    | "g++"
+                    | "cc"
+                    | "clang"
+                    | "clang++"
+                    | "go"
+                    | "nohup"
+                    | "sudo"
+            );
+        let keylogger = keylog_name(base) || (runs_files && cmd.arg_texts().any(keylog_name));
+        let what = what
+            .or(lazagne.then_some("dumps stored credentials"))
+            .or(keylogger.then_some("records keystrokes (a keylogger)"));
+        if let Some(what) = what {
             out.push(at_cmd(a, m, cmd, format!("runs `{base}`, which {what}")));
         }
     }
