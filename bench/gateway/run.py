@@ -336,6 +336,10 @@ def main():
     ap.add_argument("--no-litellm", action="store_true")
     ap.add_argument("--repeat", type=int, default=1, help="rounds of the non-streaming rates (medians reported)")
     ap.add_argument("--only", default="", help="comma list of proxies to run (direct is always run)")
+    ap.add_argument("--base-bin", default="",
+                    help="directory with another `airlock` binary (an older build): adds the targets `base` and "
+                         "`base-audit`, measured in the same rounds as `airlock` and `airlock-audit` (A/B, interleaved)")
+    ap.add_argument("--no-memory", action="store_true", help="skip the memory-per-open-stream measurement")
     ap.add_argument("--out", default=str(CACHE / "gateway-bench.json"))
     a = ap.parse_args()
     rates = [float(r) for r in a.rates.split(",") if r]
@@ -395,10 +399,16 @@ def main():
                                       f"http://127.0.0.1:{up}"], lambda: http_ok(port), cpu=1)
             return p, f"http://127.0.0.1:{port}/v1/chat/completions"
         starters["nullproxy"] = start_null
-        for name, audit in (("airlock", False), ("airlock-audit", True)):
-            def start_airlock(name=name, audit=audit):
+        variants = [("airlock", False, b.bin / "airlock"), ("airlock-audit", True, b.bin / "airlock")]
+        if a.base_bin:
+            base = Path(a.base_bin) / "airlock"
+            if not base.exists():
+                sys.exit(f"missing {base}")
+            variants += [("base", False, base), ("base-audit", True, base)]
+        for name, audit, exe in variants:
+            def start_airlock(name=name, audit=audit, exe=exe):
                 port = free_port()
-                cmd = [str(b.bin / "airlock"), "gateway", "--listen", f"127.0.0.1:{port}"]
+                cmd = [str(exe), "gateway", "--listen", f"127.0.0.1:{port}"]
                 for prov in ("openai", "anthropic", "gemini"):
                     cmd += ["--upstream", f"{prov}=http://127.0.0.1:{up}"]
                 if audit:
@@ -481,7 +491,7 @@ def main():
                 log(f"  ttfb p50 {r['ttfb_us'].get('p50')} µs  event delay p50 {r['event_delay_us'].get('p50')} µs  "
                     f"p99 {r['event_delay_us'].get('p99')} µs  errors {r['error_total']}")
 
-        for t in list(procs):
+        for t in ([] if a.no_memory else list(procs)):
             log(f"memory {t}: fresh process, {a.streams} open streams ...")
             start(t)
             pid = procs[t].pid
