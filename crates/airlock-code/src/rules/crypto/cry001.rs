@@ -1,7 +1,7 @@
 //! CRY001: MD5 or SHA-1 used for a password, token or signature.
 
 use crate::lang::Lang::*;
-use crate::rules::util::{assigned_name, calls, emit, enclosing_function_name, security_word};
+use crate::rules::util::{assigned_name, assigned_value, calls, emit, enclosing_function_name, security_word};
 use crate::rules::{fx, CodeRuleMeta};
 use crate::syntax::str_lit;
 use crate::unit::Unit;
@@ -27,6 +27,8 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(JavaScript, "const sig = crypto.createHash('sha1').update(secret + body).digest('hex');"),
         fx(Go, "package a\nfunc hashPassword(p string) [16]byte { return md5.Sum([]byte(p)) }\n"),
         fx(Java, "class A { byte[] hashPassword(String p) throws Exception { return MessageDigest.getInstance(\"MD5\").digest(p.getBytes()); } }"),
+        fx(Python, "def save(user, pw):\n    h = hashlib.md5(pw.encode())\n    user.set_password(h.hexdigest())\n"),
+        fx(Python, "h = hashlib.new(name='md5', data=b'x')\n"),
     ],
     passes: &[
         fx(Python, "digest = hashlib.sha256(password.encode()).hexdigest()\n"),
@@ -41,15 +43,53 @@ fn weak_name(s: &str) -> bool {
     matches!(l.as_str(), "md5" | "sha1" | "md4" | "md2" | "sha")
 }
 
+/// A call (or a variable holding one) of a weak hash: `hashlib.md5(..)`, `md5.hexdigest()`, `h.finalize()`
+/// where `h = hashes.Hash(hashes.MD5())`.
+fn weak_hash_value(unit: &Unit<'_>, n: &crate::syntax::N<'_>, weak_calls: &[std::ops::Range<usize>], depth: usize) -> bool {
+    if depth > 3 {
+        return false;
+    }
+    let r = n.range();
+    if weak_calls.iter().any(|w| w.start >= r.start && w.end <= r.end) {
+        return true;
+    }
+    let t = n.text();
+    // `x.hexdigest()` / `x.digest()` / `x.finalize()`: look at `x`.
+    let head = t.split(['.', '(']).next().unwrap_or("");
+    let target = if n.kind() == "identifier" { Some(n.clone()) } else { n.dfs().find(|d| d.kind() == "identifier" && d.text() == head) };
+    target.and_then(|i| assigned_value(unit, &i)).is_some_and(|v| weak_hash_value(unit, &v, weak_calls, depth + 1))
+}
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
+    let before = out.len();
+    check_calls(unit, meta, out);
+    let weak_calls: Vec<_> = out[before..].iter().filter_map(|f| f.span).map(|s| s.start..s.end).collect();
+    if weak_calls.is_empty() {
+        return;
+    }
+    // A password stored as a weak hash: `user.set_password(md5(pw).hexdigest())`.
     for c in calls(unit) {
-        let callee = c.callee.as_str();
+        let setter = c.name.to_ascii_lowercase();
+        if !(setter.starts_with("set") || setter.starts_with("update") || setter.starts_with("save")) || !setter.contains("password") {
+            continue;
+        }
+        if c.first().is_some_and(|a| weak_hash_value(unit, a, &weak_calls, 0)) {
+            emit(unit, meta, &c.node, format!("`{}` stores a password hashed with MD5 or SHA-1", c.callee), out);
+        }
+    }
+}
+
+fn check_calls(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
+    let aliases = if unit.lang == Python { super::py_aliases(unit.text) } else { Vec::new() };
+    for c in calls(unit) {
+        let canon = super::canonical(&aliases, &c.callee);
+        let callee = canon.as_str();
         let n = c.name.as_str();
         let weak = match unit.lang {
             Python => {
-                (matches!(callee, "hashlib.md5" | "hashlib.sha1" | "md5" | "sha1" | "MD5.new" | "SHA.new" | "SHA1.new" | "hashes.MD5" | "hashes.SHA1")
-                    || (callee == "hashlib.new" && c.first().and_then(str_lit).is_some_and(|s| weak_name(&s))))
-                    && !c.args.iter().any(|a| a.name.as_deref() == Some("usedforsecurity"))
+                (matches!(callee, "hashlib.md5" | "hashlib.sha1" | "md5" | "sha1" | "MD5.new" | "SHA.new" | "SHA1.new" | "MD4.new" | "MD2.new" | "hashes.MD5" | "hashes.SHA1")
+                    || (callee == "hashlib.new" && c.first().cloned().or_else(|| c.option("name")).and_then(|a| str_lit(&a)).is_some_and(|s| weak_name(&s))))
+                    && !c.args.iter().any(|a| a.name.as_deref() == Some("usedforsecurity") && crate::syntax::bool_lit(&a.value) == Some(false))
             }
             JavaScript | TypeScript | Tsx => {
                 matches!(n, "createHash" | "createHmac") && c.first().and_then(str_lit).is_some_and(|s| weak_name(&s))
@@ -58,9 +98,9 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
             Go => matches!(callee, "md5.New" | "md5.Sum" | "sha1.New" | "sha1.Sum"),
             Java => {
                 (n == "getInstance" && callee.contains("MessageDigest") && c.first().and_then(str_lit).is_some_and(|s| weak_name(&s)))
-                    || matches!(callee, "DigestUtils.md5" | "DigestUtils.md5Hex" | "DigestUtils.sha1" | "DigestUtils.sha1Hex" | "Hashing.md5" | "Hashing.sha1")
+                    || matches!(callee, "DigestUtils.md5" | "DigestUtils.md5Hex" | "DigestUtils.sha1" | "DigestUtils.sha1Hex" | "DigestUtils.getMd5Digest" | "DigestUtils.getSha1Digest" | "DigestUtils.sha" | "DigestUtils.shaHex" | "Hashing.md5" | "Hashing.sha1")
             }
-            Rust => matches!(callee, "md5.compute" | "Md5.new" | "Sha1.new" | "Md5.digest" | "Sha1.digest"),
+            Rust => matches!(callee, "md5.compute" | "Md5.new" | "Sha1.new" | "Md4.new" | "Md2.new" | "Md5.digest" | "Sha1.digest" | "Md4.digest" | "Md2.digest" | "Md5.default" | "Sha1.default"),
             _ => false,
         };
         if !weak {
@@ -75,7 +115,6 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
             f.decision = Decision::Allow;
             f.severity = Severity::Low;
         }
-        let _ = emit;
         out.push(f);
     }
 }

@@ -28,17 +28,29 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(Go, "package a\nfunc f() { rsa.GenerateKey(rand.Reader, 1024) }\n"),
         fx(Java, "class A { void f(KeyPairGenerator g) { g.initialize(512); } }"),
         fx(JavaScript, "crypto.generateKeyPairSync('rsa', { modulusLength: 1024 });"),
+        fx(Python, "key = ec.generate_private_key(ec.SECP192R1())\n"),
+        fx(Java, "class A { void f(KeyGenerator g) { g.init(64); } }"),
     ],
     passes: &[
         fx(Python, "key = rsa.generate_private_key(public_exponent=65537, key_size=3072)\n"),
         fx(Go, "package a\nfunc f() { rsa.GenerateKey(rand.Reader, 2048) }\n"),
         fx(Java, "class A { void f(KeyPairGenerator g) { g.initialize(2048); } }"),
         fx(JavaScript, "crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });"),
+        fx(Python, "key = ec.generate_private_key(ec.SECP256R1())\n"),
+        fx(Java, "class A { void f(KeyGenerator g) { g.init(256); } }"),
     ],
 };
 
 fn bits(n: &N<'_>) -> Option<u64> {
     n.text().trim().replace('_', "").parse().ok()
+}
+
+/// Named curves with fewer than 224 bits.
+fn weak_curve(t: &str) -> bool {
+    let u = t.to_ascii_uppercase();
+    let name = u.rsplit(['.', ':']).next().unwrap_or(&u).trim_end_matches("()").trim_matches(['"', '\'']);
+    ["SECP192R1", "SECP192K1", "SECP160R1", "SECP160K1", "SECP160R2", "SECT163K1", "SECT163R1", "SECT163R2", "SECT193R1", "SECT131R1", "PRIME192V1", "P192", "P-192", "BRAINPOOLP160R1", "BRAINPOOLP192R1"]
+        .contains(&name)
 }
 
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
@@ -57,10 +69,26 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
             "generateKeyPair" | "generateKeyPairSync" => c.option("modulusLength"),
             _ => None,
         };
-        if let Some(b) = size.as_ref().and_then(bits) {
+        // Elliptic curves under 224 bits (`ec.SECP192R1`, `ec.SECT163K1`).
+        if matches!(c.name.as_str(), "generate_private_key" | "generate" | "GenerateKey" | "derive_private_key")
+            && c.args.iter().any(|a| weak_curve(&a.value.text()))
+        {
+            emit(unit, meta, &c.node, "generates a key on an elliptic curve under 224 bits".into(), out);
+            continue;
+        }
+        // Java `KeyGenerator.init(64)`: a symmetric key under 128 bits.
+        if unit.lang == Java && c.name == "init" && c.args.len() == 1 {
+            if let Some(b) = c.first().and_then(bits).filter(|b| *b < 128 && *b >= 32) {
+                emit(unit, meta, &c.node, format!("initialises a {b}-bit symmetric key; at least 128 bits are needed"), out);
+                continue;
+            }
+        }
+        if let Some((b, n)) = size.as_ref().and_then(|n| bits(n).map(|b| (b, n))) {
             // EC sizes (256, 384, 521) are not RSA sizes.
             if (512..2048).contains(&b) && b != 521 {
-                emit(unit, meta, &c.node, format!("generates a {b}-bit key; at least 2048 bits are needed"), out);
+                // A call written over several lines is reported at the size.
+                let at = if c.node.text().contains('\n') { n } else { &c.node };
+                emit(unit, meta, at, format!("generates a {b}-bit key; at least 2048 bits are needed"), out);
             }
         }
     }

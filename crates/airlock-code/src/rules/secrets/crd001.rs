@@ -1,7 +1,8 @@
 //! CRD001: a credential written into the source.
 
 use crate::lang::Lang::*;
-use crate::rules::util::{calls, emit, jwt_callee};
+use super::keys::{key_argument, literal_behind, option_secret_key, real_key, real_key_min, via_variable};
+use crate::rules::util::{calls, emit};
 use crate::rules::{fx, CodeRuleMeta};
 use crate::syntax::str_lit;
 use crate::unit::Unit;
@@ -15,8 +16,10 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     decision: Decision::Ask,
     langs: &[Python, JavaScript, TypeScript, Tsx, Go, Java, Rust, Yaml, Dockerfile, Text, PythonConfig, Npmrc],
     summary: "A password, secret, API key or token is a string literal in the source (a variable, field, keyword \
-              argument or option named like one, a JWT signing secret, or a string in a well-known key format: \
-              AWS, GitHub, Slack, Stripe, Google, npm).",
+              argument, parameter default or option named like one; a key given to a JWT library, an HMAC or a \
+              Java key spec, or a framework's `secret` option, directly, wrapped (`Buffer.from`, `[]byte`, \
+              `getBytes`) or through a variable; or a string in a well-known key format: AWS, GitHub, Slack, \
+              Stripe, Google, npm).",
     why: "Source is copied, committed and shared; a secret in it is a secret given to everyone who can read the repository, \
           and a fixed JWT secret lets them mint tokens.",
     example: "DB_PASSWORD = \"hunter2-prod\"",
@@ -29,6 +32,14 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(Go, "package a\nvar c = Config{APIKey: \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\"}\n"),
         fx(Java, "class A { private static final String SECRET_KEY = \"0123456789abcdef\"; }"),
         fx(Text, "aws_access_key_id = AKIA2E0A8F3B244C9986\n"),
+        fx(JavaScript, "const secret = 'shhhhh';\nconst t = jwt.sign(payload, secret);"),
+        fx(Go, "package a\nfunc f(t *jwt.Token) { t.SignedString([]byte(\"my_secret_key\")) }\n"),
+        fx(JavaScript, "app.use(session({ secret: 'keyboard cat' }));"),
+        fx(Python, "def connect(user, password=\"s3cr3t-pass\"):\n    pass\n"),
+        fx(JavaScript, "const mac = crypto.createHmac('sha256', 'pa4qacea4VK9t9nGv7yZ').update(d);"),
+        fx(Java, "class A { Object a = Algorithm.HMAC256(\"secret\"); }"),
+        fx(Yaml, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  PASSWORD: UzNjcmV0UGEkJHcwcmQ=\n"),
+        fx(Go, "package a\nvar jwtKey = []byte(\"my_secret_key\")\nfunc f(t *jwt.Token) { t.SignedString(jwtKey) }\n"),
     ],
     passes: &[
         fx(Text, "aws_access_key_id = AKIAIOSFODNN7EXAMPLE  # the documentation's placeholder\n"),
@@ -37,6 +48,10 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(JavaScript, "const token = jwt.sign(payload, process.env.JWT_SECRET);"),
         fx(Java, "class A { private static final String SECRET_KEY_ENV = System.getenv(\"KEY\"); }"),
         fx(Text, "Set aws_access_key_id in your environment.\n"),
+        fx(JavaScript, "const secret = process.env.JWT_SECRET;\nconst t = jwt.sign(payload, secret);"),
+        fx(Python, "def connect(user, password=None):\n    pass\n"),
+        fx(Yaml, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  PASSWORD: ${DB_PASSWORD}\n"),
+        fx(JavaScript, "const mac = crypto.createHmac('sha256', Buffer.from(process.env.KEY, 'hex'));"),
     ],
 };
 
@@ -106,7 +121,42 @@ pub(crate) fn known_format(s: &str) -> Option<&'static str> {
     None
 }
 
+/// A Kubernetes `Secret` manifest with values written in it (`data:` is base64, not encryption).
+fn k8s_secret(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
+    if !unit.text.lines().any(|l| l.trim() == "kind: Secret") {
+        return;
+    }
+    let mut offset = 0;
+    let mut section: Option<usize> = None;
+    for line in unit.text.split_inclusive('\n') {
+        let t = line.trim_end();
+        let indent = t.len() - t.trim_start().len();
+        let body = t.trim_start();
+        offset += line.len();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        if section.is_some_and(|i| indent <= i) {
+            section = None;
+        }
+        if matches!(body, "data:" | "stringData:") {
+            section = Some(indent);
+            continue;
+        }
+        if section.is_some() {
+            let value = body.split_once(':').map(|(_, v)| v.trim().trim_matches(['"', '\''])).unwrap_or("");
+            if !value.is_empty() && !value.starts_with('{') && !value.starts_with('$') && !value.starts_with('|') && !value.starts_with('>') {
+                let start = offset - line.len() + indent;
+                out.push(meta.finding(unit, Span::new(start, start + body.len()), "a Kubernetes Secret's value is written in the manifest".into()));
+            }
+        }
+    }
+}
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
+    if unit.lang == Yaml {
+        k8s_secret(unit, meta, out);
+    }
     let mut reported: Vec<usize> = Vec::new();
     if let Some(facts) = unit.facts() {
         for s in &facts.settings {
@@ -120,20 +170,42 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
                 }
             }
         }
+        // Keys used to sign, verify or MAC, when the value is written in the source.
         for c in calls(unit) {
-            if jwt_callee(&c.callee) && matches!(c.name.as_str(), "sign" | "encode" | "SignedString" | "verify" | "decode") {
-                let key = if c.name == "SignedString" { c.first() } else { c.positional().nth(1) };
-                let lit = key.and_then(|k| {
-                    str_lit(k).or_else(|| {
-                        // Go: []byte("secret")
-                        let t = k.text();
-                        t.strip_prefix("[]byte(\"").and_then(|r| r.strip_suffix("\")")).map(str::to_string)
-                    })
-                });
-                if let (Some(k), Some(v)) = (key, lit) {
-                    if v.len() >= 4 {
-                        emit(unit, meta, k, format!("`{}` uses a JWT secret written in the source", c.callee), out);
-                    }
+            let Some(k) = key_argument(unit.lang, c) else { continue };
+            let Some((v, def)) = literal_behind(unit, k) else { continue };
+            if real_key(&v) {
+                emit(unit, meta, k, format!("`{}` uses a key written in the source", c.callee), out);
+                if let Some(d) = def {
+                    emit(unit, meta, &d, format!("a key written in the source, used by `{}`", c.callee), out);
+                }
+            }
+        }
+        // Framework options (`secret`, `secretOrKey`, ...) given a constant, directly or through a variable.
+        for s in &facts.settings {
+            if !option_secret_key(&s.key) || reported.contains(&s.node.range().start) {
+                continue;
+            }
+            let lit = str_lit(&s.value).map(|v| (v, None)).or_else(|| via_variable(unit, s));
+            if let Some((v, def)) = lit.filter(|(v, _)| real_key_min(v, 1)) {
+                let _ = v;
+                emit(unit, meta, &s.node, format!("`{}` is set to a secret written in the source", s.key), out);
+                if let Some(d) = def {
+                    emit(unit, meta, &d, format!("a secret written in the source, used as `{}`", s.key), out);
+                }
+            }
+        }
+        // Default values of parameters named like credentials: `def connect(password="hunter2")`.
+        for f in &facts.functions {
+            let Some(params) = f.field("parameters") else { continue };
+            for p in params.children() {
+                if !matches!(&*p.kind(), "default_parameter" | "typed_default_parameter" | "assignment_pattern") {
+                    continue;
+                }
+                let name = p.field("name").or_else(|| p.field("left")).map(|n| n.text().to_string()).unwrap_or_default();
+                let value = p.field("value").or_else(|| p.field("right"));
+                if secret_key(&name) && value.as_ref().and_then(str_lit).is_some_and(|v| plausible_secret(&v)) {
+                    emit(unit, meta, &p, format!("the parameter `{name}` defaults to a credential written in the source"), out);
                 }
             }
         }

@@ -14,7 +14,8 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     severity: Severity::High,
     decision: Decision::Ask,
     langs: &[Python, Java, JavaScript, TypeScript],
-    summary: "Cross-site request forgery protection is turned off: `WTF_CSRF_ENABLED = False`, Django `@csrf_exempt`, \
+    summary: "Cross-site request forgery protection is turned off: `WTF_CSRF_ENABLED = False` (outside a \
+              `TESTING=True` configuration), Pyramid `require_csrf=False`, Django `@csrf_exempt`, \
               Spring `csrf().disable()` / `csrf(c -> c.disable())`, `csrf: false` options.",
     why: "Any page the user visits can then submit state-changing requests with the user's session.",
     example: "http.csrf().disable();",
@@ -24,11 +25,13 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     flags: &[
         fx(Python, "app.config[\"WTF_CSRF_ENABLED\"] = False\n"),
         fx(Python, "@csrf_exempt\ndef transfer(request):\n    pass\n"),
+        fx(Python, "def includeme(config):\n    config.set_default_csrf_options(require_csrf=False)\n"),
         fx(Java, "class S { void c(HttpSecurity http) throws Exception { http.csrf().disable(); } }"),
         fx(Java, "class S { void c(HttpSecurity http) throws Exception { http.csrf(c -> c.disable()); } }"),
     ],
     passes: &[
         fx(Python, "app.config[\"WTF_CSRF_ENABLED\"] = True\n"),
+        fx(Python, "app.config.update(WTF_CSRF_ENABLED=False, TESTING=True)\n"),
         fx(Java, "class S { void c(HttpSecurity http) throws Exception { http.csrf(Customizer.withDefaults()); } }"),
     ],
 };
@@ -37,7 +40,11 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let Some(facts) = unit.facts() else { return };
     for s in &facts.settings {
         let k = s.key.as_str();
-        if matches!(k, "WTF_CSRF_ENABLED" | "CSRF_ENABLED" | "csrf" | "csrfProtection" | "CSRF_PROTECTION") && bool_lit(&s.value) == Some(false) {
+        let off = matches!(k, "WTF_CSRF_ENABLED" | "CSRF_ENABLED" | "csrf" | "csrfProtection" | "CSRF_PROTECTION" | "require_csrf" | "WTF_CSRF_CHECK_DEFAULT" | "csrf_protection")
+            && bool_lit(&s.value) == Some(false);
+        // A test configuration (`TESTING=True` beside it) may turn CSRF off.
+        let testing = s.node.parent().is_some_and(|p| p.children().any(|c| c.text().replace(' ', "") == "TESTING=True"));
+        if off && !testing {
             emit(unit, meta, &s.node, format!("`{k}` turns CSRF protection off"), out);
         }
     }
@@ -53,8 +60,16 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
         }
     }
     if unit.lang == Python {
-        for cm in unit.text.match_indices("@csrf_exempt") {
-            let span = airlock_protocol::Span::new(cm.0, cm.0 + cm.1.len());
+        // `@csrf_exempt`, `@django.views.decorators.csrf.csrf_exempt`
+        let mut offset = 0;
+        for line in unit.text.split_inclusive('\n') {
+            let t = line.trim();
+            let at = offset + (line.len() - line.trim_start().len());
+            offset += line.len();
+            if !(t.starts_with('@') && (t == "@csrf_exempt" || t.ends_with(".csrf_exempt"))) {
+                continue;
+            }
+            let span = airlock_protocol::Span::new(at, at + t.len());
             out.push(meta.finding(unit, span, "`@csrf_exempt` removes CSRF protection from this view".into()));
         }
     }
