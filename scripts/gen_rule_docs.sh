@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p airlock-cli
-bin="$PWD/target/release/airlock"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/airlock"
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 # A neutral HOME and directory: no user or project policy changes the defaults shown.
