@@ -34,6 +34,7 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(Python, "c = ARC2.new(key, ARC2.MODE_CFB, iv)\n"),
         fx(Python, "from Crypto.Cipher import Blowfish as bf\nc = bf.new(key, bf.MODE_CBC, iv)\n"),
         fx(Python, "from cryptography.hazmat.primitives.ciphers.modes import ECB\nmode = ECB()\n"),
+        fx(Python, "from cryptography.hazmat.primitives.ciphers import algorithms\nc = Cipher(algorithms.ARC4(key), mode=None)\n"),
     ],
     passes: &[
         fx(Python, "cipher = AES.new(key, AES.MODE_GCM, nonce=os.urandom(12))\n"),

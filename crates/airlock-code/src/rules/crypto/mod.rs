@@ -20,7 +20,12 @@ pub(crate) fn py_aliases(text: &str) -> Vec<(String, String)> {
             let mut parts = item.split_whitespace();
             let (Some(name), alias) = (parts.next(), parts.nth(1)) else { continue };
             let canon = if lower_module { format!("{last}.{name}") } else { name.to_string() };
-            out.push((alias.unwrap_or(name).to_string(), canon));
+            // Without `as`, only a class taken out of a lowercase module needs its module back
+            // (`ECB` → `modes.ECB`); `from ... import algorithms` is already what the rules name.
+            let class = name.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+            if alias.is_some() || (lower_module && class) {
+                out.push((alias.unwrap_or(name).to_string(), canon));
+            }
         }
     }
     out
