@@ -1,6 +1,7 @@
 //! CMD002: a process started from a program name that is not a literal.
 
 use crate::lang::Lang::*;
+use super::flow;
 use crate::rules::util::{calls, emit, is_const_here};
 use crate::rules::{fx, CodeRuleMeta};
 use crate::syntax::{str_lit, N};
@@ -16,7 +17,9 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     langs: &[Python, JavaScript, TypeScript, Tsx, Go, Java],
     summary: "A process is started without a shell but the program itself comes from a variable or expression: \
               `subprocess.run(cmd)`, `os.execvp(prog, args)`, `os.spawnv(mode, path, args)`, `spawn(cmd)`, \
-              `exec.Command(name)`, `new ProcessBuilder(cmdList)`. Reported for review; agents are not stopped.",
+              `exec.Command(name)`, `new ProcessBuilder(cmdList)`, `Deno.run({cmd: [prog]})`, a native library loaded from a \
+              run-time path (`System.loadLibrary(name)`), or arguments for the Python `sh` package assembled into one \
+              string. Reported for review; agents are not stopped.",
     why: "Whoever controls the value chooses what runs: an attacker-supplied path or a list whose first element \
           is user input executes an arbitrary binary even without shell metacharacters.",
     example: "subprocess.run(cmd)",
@@ -29,6 +32,8 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(JavaScript, "const { spawn } = require('child_process'); spawn(userCmd, args);"),
         fx(Go, "package a\nfunc f(name string) { exec.Command(name, \"-v\").Run() }\n"),
         fx(Java, "class A { void f(List<String> cmd) throws Exception { new ProcessBuilder(cmd).start(); } }"),
+        fx(Java, "class A { void f(String name) { System.loadLibrary(name); } }"),
+        fx(Python, "import sh\n\ndef f(url):\n    sh.git(\"clone \" + url)\n"),
     ],
     passes: &[
         fx(Python, "subprocess.run([\"git\", \"clone\", url])\n"),
@@ -36,20 +41,22 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(JavaScript, "const { spawn } = require('child_process'); spawn('git', ['log', branch]);"),
         fx(Go, "package a\nfunc f(x string) { exec.Command(\"git\", \"log\", x).Run() }\n"),
         fx(Java, "class A { void f(String x) throws Exception { new ProcessBuilder(\"git\", \"log\", x).start(); } }"),
+        fx(Python, "import sh\n\ndef f(url):\n    sh.git(\"clone\", url)\n"),
+        fx(Python, "ALLOWED = {\"p\": \"ping\"}\n\ndef f(k):\n    subprocess.run([ALLOWED[k], \"-c\", \"1\"])\n"),
     ],
 };
 
 /// The program named by a command argument: a literal, or a list literal whose first element is one.
-fn literal_program(unit: &Unit<'_>, a: &N<'_>) -> bool {
+fn literal_program<'t>(unit: &Unit<'t>, a: &N<'t>) -> bool {
     // A string that starts with a literal word names its program (`"grep {}".format(x)`).
-    if str_lit(a).is_some() || is_const_here(unit, a) || a.text().starts_with(['"', '\'']) {
+    if str_lit(a).is_some() || is_const_here(unit, a) || (a.text().starts_with(['"', '\'']) && !flow::outside(unit, a)) {
         return true;
     }
     let kind = a.kind();
     if matches!(&*kind, "list" | "array" | "tuple" | "array_creation_expression") {
-        return a.children().find(|c| c.is_named()).is_some_and(|first| is_const_here(unit, &first));
+        return a.children().find(|c| c.is_named()).is_some_and(|first| !flow::dynamic(unit, &first));
     }
-    false
+    !flow::dynamic(unit, a)
 }
 
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
@@ -69,13 +76,33 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
             Python if callee == "os.posix_spawn" || callee == "os.posix_spawnp" => Some(0),
             Python if matches!(n, "create_subprocess_exec" | "subprocess_exec") => Some(usize::from(n == "subprocess_exec")),
             JavaScript | TypeScript | Tsx if matches!(n, "spawn" | "spawnSync" | "execFile" | "execFileSync" | "fork")
-                && c.option("shell").is_none() =>
+                && c.option("shell").is_none()
+                && (unit.text.contains("child_process") || c.callee.contains('.')) =>
             {
                 Some(0)
             }
             Go if matches!(callee, "exec.Command") => Some(0),
             Go if matches!(callee, "exec.CommandContext") => Some(1),
             Java if callee == "new ProcessBuilder" => Some(0),
+            Java if n == "command" && super::cmd001::java_process_builder(unit, &c.node) => Some(0),
+            // A native library from a path chosen at run time runs its code when loaded.
+            Java if matches!(n, "loadLibrary" | "load") && (callee.contains("Runtime") || callee.starts_with("System.")) => Some(0),
+            // The `sh` package runs the named program with these arguments; one built string smuggles options.
+            Python if callee.starts_with("sh.") && unit.text.contains("import sh")
+                && c.positional().any(|a| flow::assembled(unit, a) && flow::dynamic(unit, a)) =>
+            {
+                emit(unit, meta, &c.node, format!("`{callee}` passes arguments assembled from non-literal values"), out);
+                continue;
+            }
+            JavaScript | TypeScript | Tsx if callee == "Deno.run" => {
+                let first = c.option("cmd").and_then(|v| v.children().find(|e| e.is_named()));
+                if let (Some(cmd), Some(first)) = (c.option("cmd"), first) {
+                    if flow::dynamic(unit, &first) {
+                        emit(unit, meta, &cmd, "`Deno.run` starts a program chosen at run time".to_string(), out);
+                    }
+                }
+                continue;
+            }
             _ => None,
         };
         let Some(i) = program_at else { continue };

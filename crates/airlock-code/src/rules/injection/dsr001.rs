@@ -1,9 +1,10 @@
 //! DSR001: deserialization that can run code.
 
 use crate::lang::Lang::*;
+use super::flow;
 use crate::rules::util::{assigned_value, calls, emit};
 use crate::rules::{fx, CodeRuleMeta};
-use crate::syntax::is_const;
+use crate::syntax::{is_const, mentions, N};
 use crate::unit::Unit;
 use airlock_protocol::{Category, Decision, Finding, Severity};
 
@@ -29,6 +30,8 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(Python, "cfg = yaml.load(text, Loader=yaml.Loader)\n"),
         fx(Java, "class A { Object f(InputStream in) throws Exception { return new ObjectInputStream(in).readObject(); } }"),
         fx(JavaScript, "const serialize = require('node-serialize'); serialize.unserialize(req.cookies.profile);"),
+        fx(Python, "from pickle import loads\n\ndef f(event):\n    return loads(event[\"body\"])\n"),
+        fx(Python, "obj = pickle.loads(b\"cos\\nsystem\\n(S'id'\\ntR.\")\n"),
     ],
     passes: &[
         fx(Python, "from ruamel.yaml import YAML\n\ndef f(p):\n    yaml = YAML(typ=\"safe\")\n    return yaml.load(p)\n"),
@@ -37,6 +40,7 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(Python, "data = json.loads(request.data)\n"),
         fx(Python, "m = torch.load(path, weights_only=True)\n"),
         fx(JavaScript, "const profile = JSON.parse(req.cookies.profile);"),
+        fx(Python, "names = pickle.load(open(\"names.pkl\", \"rb\"))\njsonpickle.decode('{\"a\": 1}')\n"),
     ],
 };
 
@@ -47,14 +51,23 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
         let root = callee.split('.').next().unwrap_or("");
         let why: Option<String> = match unit.lang {
             Python => {
-                let pickle_like = matches!(root, "pickle" | "cPickle" | "_pickle" | "dill" | "marshal" | "cloudpickle" | "joblib")
-                    && matches!(n, "load" | "loads" | "Unpickler");
+                let pickle_mods = ["pickle", "cPickle", "_pickle", "dill", "marshal", "cloudpickle", "joblib"];
+                // `from pickle import loads` makes the bare name the pickle loader.
+                let imported = callee == n
+                    && pickle_mods.iter().any(|m| unit.text.contains(&format!("from {m} import")) && mentions(unit.text, n));
+                let pickle_like = (pickle_mods.contains(&root) || imported)
+                    && matches!(n, "load" | "loads" | "Unpickler")
+                    && !fixed_input(unit, c.first());
                 let loader = c.option("Loader").map(|l| l.text().to_string());
                 let safe_loader = loader.as_deref().is_some_and(|l| l.contains("Safe") || l.contains("BaseLoader"));
                 let yaml = root == "yaml"
                     && (matches!(n, "unsafe_load" | "unsafe_load_all" | "full_load" | "full_load_all")
                         || (matches!(n, "load" | "load_all") && !safe_loader));
-                let other = matches!(callee, "shelve.open" | "jsonpickle.decode" | "pandas.read_pickle" | "pd.read_pickle")
+                // ruamel's unsafe loader constructs arbitrary Python objects.
+                let ruamel_unsafe = n == "YAML" && c.option("typ").and_then(|t| crate::syntax::str_lit(&t)).as_deref() == Some("unsafe");
+                let other = ruamel_unsafe
+                    || (callee == "jsonpickle.decode" && !fixed_input(unit, c.first()))
+                    || matches!(callee, "shelve.open" | "pandas.read_pickle" | "pd.read_pickle")
                     || (n == "load" && matches!(root, "np" | "numpy") && c.option("allow_pickle").is_some_and(|v| v.text() == "True"))
                     || (callee == "torch.load" && c.option("weights_only").is_none_or(|v| v.text() != "True"));
                 (pickle_like || yaml || other).then(|| format!("`{callee}` can construct arbitrary objects from its input"))
@@ -63,11 +76,17 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
                 let bad = matches!(callee, "new ObjectInputStream" | "new XMLDecoder" | "new ObjectInputStreamWithLoader")
                     || (n == "fromXML" && c.callee.to_ascii_lowercase().contains("xstream"))
                     || n == "enableDefaultTyping"
-                    || (n == "load" && callee.starts_with("new Yaml") && !c.node.text().contains("SafeConstructor"));
+                    || (n == "load" && callee.starts_with("new Yaml") && !c.node.text().contains("SafeConstructor"))
+                    // JMS `ObjectMessage.getObject()` deserializes the message body.
+                    || (n == "getObject" && c.args.is_empty() && unit.text.contains("ObjectMessage"));
                 bad.then(|| format!("`{callee}` deserializes objects of any class from its input"))
             }
             _ => {
-                let bad = (n == "unserialize" && !c.first().is_some_and(is_const))
+                // The receiver (or the bare function) is the one imported from the package.
+                let recv = callee.rsplit_once('.').map(|(r, _)| r).unwrap_or(n);
+                let from = |pkg: &str| unit.text.lines().any(|l| l.contains(pkg) && mentions(l, recv));
+                let bad = (n == "unserialize" && from("node-serialize") && !c.first().is_some_and(is_const))
+                    || (n == "deserialize" && from("serialize-to-js") && !c.first().is_some_and(is_const))
                     || callee.contains("funcster.deepDeserialize");
                 bad.then(|| format!("`{callee}` can run functions embedded in the data"))
             }
@@ -84,4 +103,15 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
             emit(unit, meta, &c.node, msg, out);
         }
     }
+}
+
+/// Input the program fixes itself: a text literal or a name bound to one, or a file
+/// opened by a literal path. Bytes literals stay suspect: they can be the payload.
+fn fixed_input<'t>(unit: &Unit<'t>, a: Option<&N<'t>>) -> bool {
+    let Some(a) = a else { return false };
+    let bytes = |n: &N<'_>| n.text().starts_with(['b', 'B']);
+    let opened = a.kind() == "call"
+        && a.field("function").is_some_and(|f| f.text() == "open")
+        && a.field("arguments").and_then(|x| x.children().find(|c| c.is_named())).is_some_and(|p| is_const(&p));
+    opened || (!bytes(a) && !flow::dynamic(unit, a) && flow::values_of(unit, a).iter().all(|v| !bytes(v)))
 }

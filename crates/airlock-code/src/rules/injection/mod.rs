@@ -4,3 +4,4 @@ pub mod cmd002;
 pub mod dsr001;
 pub mod evl001;
 pub mod sql001;
+pub mod flow;
