@@ -89,8 +89,8 @@ def main():
         return 1 if hard else 0
     return 0
 
-# The flag rate measured when docs/detection.md was last written, minus a small margin.
-FLAG_FLOOR = 94.0
+# The flag rate last measured (97.6%, 492 of 504, after the shell technique rules SHE004, INT003, RES001), minus one row.
+FLAG_FLOOR = 97.4
 
 if __name__ == "__main__":
     sys.exit(main())
