@@ -183,3 +183,32 @@ fn a_failing_store_is_retried_counted_and_reported() {
     handle.flush().unwrap();
     assert_eq!(handle.shutdown().unwrap(), 2);
 }
+
+#[test]
+fn records_gather_but_flush_and_shutdown_leave_none_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let linger = std::time::Duration::from_millis(300);
+    let handle = AuditWriter::try_spawn_with(AuditStore::open(&path).unwrap(), linger).unwrap();
+    let started = std::time::Instant::now();
+    for i in 0..50 {
+        handle.record(record(0, i));
+    }
+    // Still gathering: nothing is committed yet; a flush gets everything sent before it.
+    assert_eq!(handle.stats().written, 0);
+    handle.flush().unwrap();
+    assert_eq!(handle.stats().written, 50);
+    assert!(started.elapsed() < linger * 3, "a flush waits at most about one linger");
+    for i in 50..80 {
+        handle.record(record(0, i));
+    }
+    assert_eq!(handle.shutdown().unwrap(), 80, "shutdown in the middle of gathering loses nothing");
+    let store = AuditStore::open_existing(&path).unwrap();
+    assert_eq!(store.count().unwrap(), 80);
+    assert!(store.verify().unwrap().ok());
+    // Zero linger: committed without waiting.
+    let handle = AuditWriter::try_spawn_with(AuditStore::open(&path).unwrap(), std::time::Duration::ZERO).unwrap();
+    handle.record(record(1, 0));
+    handle.flush().unwrap();
+    assert_eq!(handle.shutdown().unwrap(), 1);
+}
