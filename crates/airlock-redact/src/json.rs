@@ -31,6 +31,14 @@ impl Redactor {
         summary
     }
 
+    /// Whether [`Self::redact_json`] would change the string value `text` under the object key
+    /// `key` (`None` for an array item or the document itself): `false` means it certainly would
+    /// not. The same detection redaction runs, without building or rewriting anything, so a caller
+    /// holding a JSON text can skip parsing it into a `Value` when nothing in it would change.
+    pub fn may_redact(&self, key: Option<&str>, text: &str) -> bool {
+        key.and_then(|k| self.key_seed(k, text)).is_some() || !self.detect(text).is_empty()
+    }
+
     fn redact_string(&self, s: &mut String, key: Option<&str>, summary: &mut RedactionSummary) {
         let seed = key.and_then(|k| self.key_seed(k, s));
         let (out, found) = self.redact_seeded(s, seed);
