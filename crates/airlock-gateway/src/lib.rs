@@ -18,6 +18,7 @@ pub mod rules;
 pub mod serve;
 pub mod shape;
 pub mod sse;
+pub mod verdicts;
 
 pub use filter::{CallRecord, FilterCtx, Limits, StreamFilter};
 pub use judge::{AskAction, BlockMode, CallInput, CallJudge, Judgement, PolicyJudge, RawCall};
