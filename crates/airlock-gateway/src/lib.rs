@@ -15,6 +15,7 @@ pub mod proxy;
 pub mod review;
 pub mod route;
 pub mod rules;
+pub mod scan;
 pub mod serve;
 pub mod shape;
 pub mod sse;

@@ -26,6 +26,10 @@ impl Observer for AuditObserver {
         self.redactor.as_ref().map_or(0, |r| r.redact_json(body).total)
     }
 
+    fn may_redact(&self, key: Option<&str>, text: &str) -> bool {
+        self.redactor.as_ref().is_some_and(|r| r.may_redact(key, text))
+    }
+
     fn request(&self, r: &RequestRecord) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let blocked = r.calls.iter().filter(|c| c.judgement.blocked).count() as u64;

@@ -169,6 +169,56 @@ impl Providers {
     }
 }
 
+/// Each provider's base URL parsed once, at startup, so a request's upstream URL is the base with
+/// the request's path and query set: no URL (host, IDNA) parsing per request, and a request path can
+/// only ever change the path and query, never the host.
+#[derive(Debug, Clone, Default)]
+pub struct Bases {
+    /// By provider name: the parsed base and its path without a trailing `/`. `None` for a base
+    /// that does not parse, or has a query or fragment: such a provider's URLs are built as text.
+    by_name: std::collections::HashMap<String, Option<(reqwest::Url, String)>>,
+}
+
+impl Bases {
+    pub fn new(providers: &Providers) -> Self {
+        let by_name = providers
+            .list
+            .iter()
+            .map(|p| {
+                let parsed = reqwest::Url::parse(&p.base_url)
+                    .ok()
+                    .filter(|u| u.query().is_none() && u.fragment().is_none() && !u.cannot_be_a_base())
+                    .map(|u| {
+                        let path = u.path().trim_end_matches('/').to_string();
+                        (u, path)
+                    });
+                (p.name.clone(), parsed)
+            })
+            .collect();
+        Bases { by_name }
+    }
+
+    /// The upstream URL for `upstream_path` (a path and query from [`crate::route`]) at `provider`;
+    /// the same URL as parsing the base URL and the path joined as text.
+    pub fn url(&self, provider: &Provider, upstream_path: &str) -> Result<reqwest::Url, String> {
+        let Some(Some((base, base_path))) = self.by_name.get(&provider.name) else {
+            let text = format!("{}{}", provider.base_url, upstream_path);
+            return reqwest::Url::parse(&text).map_err(|e| format!("`{text}` is not a URL: {e}"));
+        };
+        let (path, query) = match upstream_path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (upstream_path, None),
+        };
+        let mut url = base.clone();
+        let mut full = String::with_capacity(base_path.len() + path.len());
+        full.push_str(base_path);
+        full.push_str(path);
+        url.set_path(&full);
+        url.set_query(query);
+        Ok(url)
+    }
+}
+
 fn check_url(url: &str) -> Result<(), String> {
     let rest = url
         .strip_prefix("https://")
@@ -215,5 +265,42 @@ mod tests {
         let p = Providers::from_config(&cfg.gateway).unwrap();
         assert_eq!(p.select(ApiKind::OpenAi, "qwen3-coder").unwrap().name, "ollama");
         assert!(p.select(ApiKind::Anthropic, "claude-x").unwrap_err().contains("no trusted provider"));
+    }
+
+    #[test]
+    fn upstream_urls_are_the_same_as_parsing_the_joined_text() {
+        let mut p = Providers::from_config(&GatewaySection::default()).unwrap();
+        p.override_upstream("gemini=http://127.0.0.1:9002").unwrap();
+        let cfg: airlock_config::ConfigFile = toml::from_str(
+            "[[gateway.providers]]\nname = \"local\"\nkind = \"openai\"\nbase_url = \"http://localhost:11434/api/v1/\"\nmodels = [\"q*\"]\n\
+             [[gateway.providers]]\nname = \"odd\"\nkind = \"openai\"\nbase_url = \"https://example.com/v1?k=1\"\nmodels = [\"o*\"]\n",
+        )
+        .unwrap();
+        p.list.extend(Providers::from_config(&cfg.gateway).unwrap().list.into_iter().filter(|x| x.name == "local" || x.name == "odd"));
+        let bases = Bases::new(&p);
+        let paths = [
+            "/chat/completions", "/messages?beta=true", "/responses", "", "/", "*", "/models/x:y?alt=sse&key=a%20b",
+            "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse", "/a/../b", "/a/./b/..", "/%2e%2e/x",
+            "/a b", "/\u{fc}ber", "/x?", "/x??y", "/x?a=\u{e9}&b=%zz", "//double", "/a%2Fb", "/trailing/",
+        ];
+        for prov in &p.list {
+            for path in paths {
+                let text = format!("{}{}", prov.base_url, path);
+                let base = reqwest::Url::parse(&prov.base_url).unwrap();
+                let got = bases.url(prov, path).unwrap();
+                match reqwest::Url::parse(&text) {
+                    // Where the joined text keeps the provider's origin, the URLs are the same.
+                    Ok(want) if want.origin() == base.origin() => assert_eq!(got, want, "{} + {path:?}", prov.name),
+                    // Where it does not (`*` after a bare `host:port`), the text was no URL of this
+                    // provider at all; the built one keeps the provider's origin.
+                    _ => assert_eq!(got.origin(), base.origin(), "{} + {path:?}", prov.name),
+                }
+            }
+        }
+        // Whatever the path, the host stays the provider's.
+        let openai = p.by_name("openai").unwrap();
+        for evil in ["@evil.example/x", ".evil.example/x", ":1/x"] {
+            assert_eq!(bases.url(openai, evil).unwrap().host_str(), Some("api.openai.com"), "{evil}");
+        }
     }
 }

@@ -20,6 +20,8 @@ use std::time::Instant;
 /// Everything a request needs, shared.
 pub struct Gateway {
     pub providers: Providers,
+    /// The providers' base URLs, parsed once.
+    pub bases: crate::providers::Bases,
     pub filters: FilterCtx,
     pub client: reqwest::Client,
     /// Largest request body accepted from a client.
@@ -40,6 +42,13 @@ pub trait Observer: Send + Sync {
     /// Redact secrets in a request body going upstream; returns how many were replaced.
     fn redact(&self, _body: &mut Value) -> u64 {
         0
+    }
+    /// Whether [`Observer::redact`] could change the string value `text` under the object key
+    /// `key` (`None`: an array item, or the document itself): `false` only when it certainly would
+    /// not. When no string would change, the body is forwarded without being parsed into a `Value`
+    /// ([`crate::scan`]). `true` unless an observer knows better.
+    fn may_redact(&self, _key: Option<&str>, _text: &str) -> bool {
+        true
     }
     /// One request finished (or was refused).
     fn request(&self, _r: &RequestRecord) {}
@@ -64,7 +73,11 @@ pub struct RequestRecord {
 
 /// An observer that does nothing (tests, `--no-audit`).
 pub struct NoObserver;
-impl Observer for NoObserver {}
+impl Observer for NoObserver {
+    fn may_redact(&self, _key: Option<&str>, _text: &str) -> bool {
+        false
+    }
+}
 
 /// Build the router: every path goes through [`handle`].
 pub fn router(gw: Arc<Gateway>) -> axum::Router {
@@ -121,8 +134,15 @@ pub async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
         Ok(x) => x,
         Err(resp) => return finish(rec, *resp),
     };
-    let url = format!("{}{}", provider.base_url, rt.upstream_path);
-    let mut builder = gw.client.request(parts.method.clone(), &url);
+    let url = match gw.bases.url(provider, &rt.upstream_path) {
+        Ok(u) => u,
+        Err(e) => {
+            let msg = format!("airlock gateway: the upstream `{}` could not be reached: {e}", provider.name);
+            rec.incomplete = Some(msg.clone());
+            return finish(rec, refuse(rt.kind, StatusCode::BAD_GATEWAY, "airlock_upstream_unreachable", &msg));
+        }
+    };
+    let mut builder = gw.client.request(parts.method.clone(), url);
     for (name, value) in &parts.headers {
         let n = name.as_str();
         if HOP.contains(&n) || n == "content-length" || n == "accept-encoding" {
@@ -183,13 +203,27 @@ fn trust<'a>(gw: &'a Gateway, rt: &Route, raw: &Bytes, rec: &mut RequestRecord) 
         rec.refused = Some(m.clone());
         Box::new(refuse(rt.kind, StatusCode::FORBIDDEN, "airlock_untrusted", &m))
     };
-    let mut json: Option<Value> = if raw.is_empty() { None } else { serde_json::from_slice(raw).ok() };
+    // One borrowed pass reads the model and rules redaction out for most bodies, which then go on
+    // as they came. A body it cannot rule out (or read) is parsed whole, as are Responses bodies
+    // (owed outputs are filled in) and, with reviewed writes, every body (the working directory).
+    let scanned = if raw.is_empty() || rt.endpoint == Endpoint::Responses || gw.review.is_some() {
+        None
+    } else {
+        crate::scan::scan(raw, gw.observer.as_ref())
+    };
+    let mut json: Option<Value> =
+        if raw.is_empty() || scanned.is_some() { None } else { serde_json::from_slice(raw).ok() };
+    let is_json = scanned.is_some() || json.is_some();
+    let named = match scanned {
+        Some(m) => m,
+        None => json.as_ref().and_then(|v| v.get("model")).and_then(Value::as_str).map(str::to_string),
+    };
     let model = match &rt.endpoint {
         Endpoint::Generate { model, .. } => Some(model.clone()),
-        _ => json.as_ref().and_then(|v| v.get("model")).and_then(Value::as_str).map(str::to_string),
+        _ => named,
     };
     rec.model = model.clone();
-    if rt.endpoint.judged() && json.is_none() && !matches!(rt.endpoint, Endpoint::Generate { .. }) {
+    if rt.endpoint.judged() && !is_json && !matches!(rt.endpoint, Endpoint::Generate { .. }) {
         let m = "airlock gateway: the request body is not JSON".to_string();
         rec.refused = Some(m.clone());
         return Err(Box::new(refuse(rt.kind, StatusCode::BAD_REQUEST, "airlock_bad_request", &m)));

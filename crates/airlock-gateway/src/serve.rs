@@ -46,6 +46,7 @@ pub fn build(policy: &Policy, upstreams: &[String], observer: Arc<dyn Observer>)
         }
     }
     Ok(Gateway {
+        bases: crate::providers::Bases::new(&providers),
         providers,
         filters: FilterCtx { judge: Arc::new(judge), limits },
         client,
