@@ -30,6 +30,7 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(Python, "cfg = yaml.load(text, Loader=yaml.Loader)\n"),
         fx(Java, "class A { Object f(InputStream in) throws Exception { return new ObjectInputStream(in).readObject(); } }"),
         fx(JavaScript, "const serialize = require('node-serialize'); serialize.unserialize(req.cookies.profile);"),
+        fx(Java, "class A { Car f(ObjectMapper m, String s) throws Exception { m.enableDefaultTyping(); return m.readValue(s, Car.class); } }"),
         fx(Python, "from pickle import loads\n\ndef f(event):\n    return loads(event[\"body\"])\n"),
         fx(Python, "obj = pickle.loads(b\"cos\\nsystem\\n(S'id'\\ntR.\")\n"),
     ],
@@ -40,6 +41,7 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
         fx(Python, "data = json.loads(request.data)\n"),
         fx(Python, "m = torch.load(path, weights_only=True)\n"),
         fx(JavaScript, "const profile = JSON.parse(req.cookies.profile);"),
+        fx(Java, "class A { Car f(ObjectMapper m, String s) throws Exception { return m.readValue(s, Car.class); } }"),
         fx(Python, "names = pickle.load(open(\"names.pkl\", \"rb\"))\njsonpickle.decode('{\"a\": 1}')\n"),
     ],
 };
@@ -77,6 +79,8 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
                     || (n == "fromXML" && c.callee.to_ascii_lowercase().contains("xstream"))
                     || n == "enableDefaultTyping"
                     || (n == "load" && callee.starts_with("new Yaml") && !c.node.text().contains("SafeConstructor"))
+                    // Jackson with polymorphic typing builds whatever class the JSON names.
+                    || (n == "readValue" && jackson_polymorphic(unit, c))
                     // JMS `ObjectMessage.getObject()` deserializes the message body.
                     || (n == "getObject" && c.args.is_empty() && unit.text.contains("ObjectMessage"));
                 bad.then(|| format!("`{callee}` deserializes objects of any class from its input"))
@@ -114,4 +118,23 @@ fn fixed_input<'t>(unit: &Unit<'t>, a: Option<&N<'t>>) -> bool {
         && a.field("function").is_some_and(|f| f.text() == "open")
         && a.field("arguments").and_then(|x| x.children().find(|c| c.is_named())).is_some_and(|p| is_const(&p));
     opened || (!bytes(a) && !flow::dynamic(unit, a) && flow::values_of(unit, a).iter().all(|v| !bytes(v)))
+}
+
+/// `mapper.readValue(..., X.class)` after `enableDefaultTyping()` in the same function, or into a
+/// class declared with `@JsonTypeInfo(use = Id.CLASS)` / `MINIMAL_CLASS`.
+fn jackson_polymorphic(unit: &Unit<'_>, c: &crate::syntax::Call<'_>) -> bool {
+    let scope = crate::rules::util::scope_of(&c.node);
+    let typing_on = calls(unit).iter().any(|d| {
+        matches!(d.name.as_str(), "enableDefaultTyping" | "activateDefaultTyping")
+            && crate::rules::util::scope_of(&d.node) == scope
+            && d.node.range().start < c.node.range().start
+    });
+    let annotated = |class: &str| {
+        unit.text.match_indices(&format!("class {class}")).any(|(i, _)| {
+            let before = unit.text.get(i.saturating_sub(300)..i).unwrap_or("");
+            before.rsplit("class ").next().is_some_and(|b| b.contains("@JsonTypeInfo") && b.contains("CLASS"))
+        })
+    };
+    typing_on
+        || c.positional().any(|a| a.text().strip_suffix(".class").is_some_and(|cls| !cls.contains('.') && annotated(cls)))
 }
