@@ -33,7 +33,12 @@ pub(crate) fn shell_findings(text: &str, lang: Lang, policy: &Policy) -> Vec<Fin
     };
     let mut out = Vec::new();
     for c in commands {
-        for mut f in airlock_shell::analyze(&c.command, &ctx) {
+        let found = if lang == Lang::Shell {
+            airlock_shell::analyze_script(&c.command, &ctx)
+        } else {
+            airlock_shell::analyze(&c.command, &ctx)
+        };
+        for mut f in found {
             // A script's parse error is an ask for the whole file only when it is
             // the file itself; embedded commands keep their offset.
             let span = match f.span {

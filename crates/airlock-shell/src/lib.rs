@@ -40,7 +40,18 @@ pub struct Context<'a> {
 }
 
 /// Analyse one command line; every finding, before the policy re-levels them.
+/// A finding repeated with the same message is reported once.
 pub fn analyze(command: &str, ctx: &Context<'_>) -> Vec<Finding> {
+    analyze_as(command, ctx, false)
+}
+
+/// Analyse a whole script: like [`analyze`], but the same finding at two places
+/// is reported at each (a file scan points at every line that needs fixing).
+pub fn analyze_script(script: &str, ctx: &Context<'_>) -> Vec<Finding> {
+    analyze_as(script, ctx, true)
+}
+
+fn analyze_as(command: &str, ctx: &Context<'_>, every_place: bool) -> Vec<Finding> {
     if let Err(f) = prescan::check(command, ctx.policy) {
         return vec![f];
     }
@@ -66,13 +77,16 @@ pub fn analyze(command: &str, ctx: &Context<'_>) -> Vec<Finding> {
     for rule in rules::REGISTRY {
         (rule.check)(&analysis, rule.meta, &mut findings);
     }
-    finish(findings, ctx.policy)
+    finish(findings, ctx.policy, every_place)
 }
 
 /// Dedupe, and let evasion raise the severity of everything else.
-fn finish(mut findings: Vec<Finding>, policy: &Policy) -> Vec<Finding> {
+fn finish(mut findings: Vec<Finding>, policy: &Policy, every_place: bool) -> Vec<Finding> {
     let mut seen = std::collections::HashSet::new();
-    findings.retain(|f| seen.insert((f.code.clone(), f.message.clone())));
+    findings.retain(|f| {
+        let place = if every_place { f.span.map(|s| s.start) } else { None };
+        seen.insert((f.code.clone(), f.message.clone(), place))
+    });
     let evasive = findings.iter().any(|f| f.category == Category::Evasion);
     if evasive {
         for f in findings

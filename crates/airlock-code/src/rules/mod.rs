@@ -128,6 +128,8 @@ registry![
     supply::pkg002,
     supply::pkg003,
     host::dkr001,
+    host::dkr002,
+    host::dkr003,
     host::prm001,
     diff::dif001,
     diff::dif002,
