@@ -119,7 +119,8 @@ pub(crate) fn dockerfile_runs(text: &str) -> Vec<Embedded> {
     out
 }
 
-fn continued(line: &str) -> (&str, bool) {
+/// A Dockerfile line without its continuation backslash, and whether one was there.
+pub(crate) fn continued(line: &str) -> (&str, bool) {
     let t = line.trim_end();
     match t.strip_suffix('\\') {
         Some(body) => (body, true),

@@ -2,6 +2,8 @@
 //! (backslash continuations joined, comment lines inside them skipped), the
 //! keyword case-insensitive, and the build stages `FROM` starts.
 
+use crate::scripts::continued;
+
 /// One instruction: its keyword (upper case), its arguments, and the byte range
 /// of its first line in the file.
 pub struct Instruction {
@@ -49,14 +51,6 @@ pub fn instructions(text: &str) -> Vec<Instruction> {
         });
     }
     out
-}
-
-fn continued(line: &str) -> (&str, bool) {
-    let t = line.trim_end();
-    match t.strip_suffix('\\') {
-        Some(body) => (body, true),
-        None => (t, false),
-    }
 }
 
 /// The instructions split into build stages (each starts at a `FROM`; anything
