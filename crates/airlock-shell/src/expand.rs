@@ -4,6 +4,7 @@
 
 use crate::facts;
 use crate::ir::{Arg, Cmd, Origin, RedirOp};
+use airlock_protocol::Span;
 use crate::lower::{Frame, Lowerer};
 use base64::Engine;
 
@@ -441,7 +442,27 @@ pub fn push_command(l: &mut Lowerer, mut cmd: Cmd, f: Frame) {
     } else {
         None
     };
-    let id = l.push(cmd.clone());
+    // What this command runs in turn, taken before the command is stored (no copy of it).
+    let script = match command_string(&cmd) {
+        Some(arg) => Some((arg.text().to_string(), arg.span)),
+        None => joined_command(&cmd).map(|(text, _)| (text, cmd.span)),
+    };
+    // A shell reading its script from stdin: a here-document, a here-string, or a pipe.
+    let mut stdin_scripts: Vec<(String, Origin, Span)> = Vec::new();
+    if cmd.base().is_some_and(facts::is_shell)
+        && command_string(&cmd).is_none()
+        && !has_script_operand(&cmd)
+    {
+        for r in &cmd.redirects {
+            if matches!(r.op, RedirOp::HereDoc | RedirOp::HereString) {
+                stdin_scripts.push((r.target.text().to_string(), Origin::Reparsed, r.target.span));
+            }
+        }
+        if let Some(payload) = &cmd.piped_text {
+            stdin_scripts.push((payload.clone(), Origin::Decoded, cmd.span));
+        }
+    }
+    let id = l.push(cmd);
     let sub = |origin: Origin, span| Frame {
         origin,
         depth: f.depth + 1,
@@ -460,29 +481,11 @@ pub fn push_command(l: &mut Lowerer, mut cmd: Cmd, f: Frame) {
             },
         );
     }
-    if let Some(script) = command_string(&cmd) {
-        let text = script.text().to_string();
-        let span = script.span;
-        l.lower_text(&text, sub(Origin::Reparsed, span));
-    } else if let Some((text, _)) = joined_command(&cmd) {
-        let span = cmd.span;
+    if let Some((text, span)) = script {
         l.lower_text(&text, sub(Origin::Reparsed, span));
     }
-    // A shell reading its script from stdin: a here-document, a here-string, or a pipe.
-    if cmd.base().is_some_and(facts::is_shell)
-        && command_string(&cmd).is_none()
-        && !has_script_operand(&cmd)
-    {
-        for r in &cmd.redirects {
-            if matches!(r.op, RedirOp::HereDoc | RedirOp::HereString) {
-                let text = r.target.text().to_string();
-                l.lower_text(&text, sub(Origin::Reparsed, r.target.span));
-            }
-        }
-        if let Some(payload) = cmd.piped_text.clone() {
-            let span = cmd.span;
-            l.lower_text(&payload, sub(Origin::Decoded, span));
-        }
+    for (text, origin, span) in stdin_scripts {
+        l.lower_text(&text, sub(origin, span));
     }
 }
 

@@ -1,6 +1,9 @@
 //! What programs and paths are: tables the rules share. Matching is on the
 //! program's base name and on normalized path text.
 
+use aho_corasick::AhoCorasick;
+use std::sync::LazyLock;
+
 pub fn is_shell(base: &str) -> bool {
     matches!(
         base,
@@ -216,6 +219,62 @@ fn file_name(p: &str) -> &str {
     p.trim_end_matches('/').rsplit('/').next().unwrap_or(p)
 }
 
+/// Credential locations under a home directory. Those without `~` are matched anywhere in a path
+/// too (a relative `.aws/credentials`, a backup's `/mnt/b/home/.kube/config`).
+const HOME: [&str; 34] = [
+    "~/.aws/credentials",
+    "~/.aws",
+    ".aws/credentials",
+    "~/.netrc",
+    ".netrc",
+    "~/.git-credentials",
+    ".git-credentials",
+    "~/.config/gh/hosts.yml",
+    ".config/gh/hosts.yml",
+    "~/.docker/config.json",
+    ".docker/config.json",
+    "~/.kube/config",
+    ".kube/config",
+    "~/.npmrc",
+    "~/.pypirc",
+    ".pypirc",
+    "~/.gnupg",
+    ".gnupg/private-keys",
+    ".gnupg/secring",
+    "~/.config/gcloud",
+    ".config/gcloud/",
+    "~/.azure",
+    ".azure/",
+    ".terraform.d/credentials",
+    ".vault-token",
+    ".cargo/credentials",
+    ".gem/credentials",
+    "~/.password-store",
+    "library/keychains",
+    ".keychain",
+    "~/.local/share/keyrings",
+    ".config/hub",
+    "~/.m2/settings.xml",
+    ".ssh/",
+];
+
+fn home_inner_pattern(h: &str) -> bool {
+    !h.starts_with('~') && h.contains('/')
+}
+
+/// One pass over the path for every "anywhere" entry of [`HOME`] (this runs for each path a command names).
+static HOME_INNER: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::new(HOME.iter().filter(|h| home_inner_pattern(h))).ok());
+
+fn home_inner_match(lower: &str) -> bool {
+    match &*HOME_INNER {
+        Some(ac) => ac.is_match(lower),
+        None => HOME
+            .iter()
+            .any(|h| home_inner_pattern(h) && lower.contains(h)),
+    }
+}
+
 /// Classify a path (as it would be read).
 pub fn secret_path(raw: &str) -> Option<Secret> {
     let p = normalize_path(raw);
@@ -272,42 +331,6 @@ pub fn secret_path(raw: &str) -> Option<Secret> {
     {
         return Some(Secret::Credential);
     }
-    const HOME: [&str; 34] = [
-        "~/.aws/credentials",
-        "~/.aws",
-        ".aws/credentials",
-        "~/.netrc",
-        ".netrc",
-        "~/.git-credentials",
-        ".git-credentials",
-        "~/.config/gh/hosts.yml",
-        ".config/gh/hosts.yml",
-        "~/.docker/config.json",
-        ".docker/config.json",
-        "~/.kube/config",
-        ".kube/config",
-        "~/.npmrc",
-        "~/.pypirc",
-        ".pypirc",
-        "~/.gnupg",
-        ".gnupg/private-keys",
-        ".gnupg/secring",
-        "~/.config/gcloud",
-        ".config/gcloud/",
-        "~/.azure",
-        ".azure/",
-        ".terraform.d/credentials",
-        ".vault-token",
-        ".cargo/credentials",
-        ".gem/credentials",
-        "~/.password-store",
-        "library/keychains",
-        ".keychain",
-        "~/.local/share/keyrings",
-        ".config/hub",
-        "~/.m2/settings.xml",
-        ".ssh/",
-    ];
     let public_ssh = lower.contains(".ssh/")
         && (name.ends_with(".pub") || matches!(name, "known_hosts" | "config" | "known_hosts.old"));
     let under = |h: &str| {
@@ -315,11 +338,7 @@ pub fn secret_path(raw: &str) -> Option<Secret> {
             .strip_prefix(h)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
-    if !public_ssh
-        && HOME
-            .iter()
-            .any(|h| under(h) || (!h.starts_with('~') && h.contains('/') && lower.contains(h)))
-    {
+    if !public_ssh && (HOME.iter().any(|h| under(h)) || home_inner_match(&lower)) {
         return Some(Secret::Credential);
     }
     // Browser cookie and password stores.

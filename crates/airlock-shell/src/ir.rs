@@ -121,9 +121,14 @@ pub struct Cmd {
 impl Cmd {
     /// The program's base name (`/usr/bin/curl` -> `curl`), lower-cased only for matching tables.
     pub fn base(&self) -> Option<&str> {
-        self.name
-            .as_deref()
-            .map(|n| n.rsplit('/').next().unwrap_or(n))
+        // Called by nearly every rule for every command: a byte scan from the end beats the
+        // general `rsplit` searcher on names this short.
+        self.name.as_deref().map(|n| {
+            match n.as_bytes().iter().rposition(|&b| b == b'/') {
+                Some(i) => &n[i + 1..],
+                None => n,
+            }
+        })
     }
 
     pub fn is(&self, names: &[&str]) -> bool {

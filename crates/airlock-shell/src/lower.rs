@@ -586,7 +586,8 @@ impl Lowerer {
 /// Parse a program; a parser panic (a bug in the parser on hostile input) is a parse error, never a crash.
 fn parse_program(text: &str, opts: &brush_parser::ParserOptions) -> Result<ast::Program, String> {
     let run = || {
-        let mut parser = brush_parser::Parser::new(std::io::BufReader::new(text.as_bytes()), opts);
+        // `&[u8]` is already a `BufRead`: no 8 KiB buffer per parse.
+        let mut parser = brush_parser::Parser::new(text.as_bytes(), opts);
         parser.parse_program().map_err(|e| e.to_string())
     };
     std::panic::catch_unwind(run)
