@@ -19,6 +19,7 @@ pub mod file;
 pub mod lang;
 pub mod notebook;
 pub mod patch;
+mod prefilter;
 pub mod rules;
 mod scripts;
 pub mod syntax;
@@ -64,13 +65,31 @@ pub fn analyze_with_removed(
     removed: &str,
     policy: &Policy,
 ) -> Vec<Finding> {
+    analyze_parsed(text, lang, path, removed, policy, true)
+}
+
+/// [`analyze_with_removed`] with the whole file parsed, never the reduced
+/// text of the prefilter: the reference the prefilter is tested against.
+#[doc(hidden)]
+pub fn analyze_full_parse(text: &str, lang: Lang, path: Option<&str>, removed: &str, policy: &Policy) -> Vec<Finding> {
+    analyze_parsed(text, lang, path, removed, policy, false)
+}
+
+fn analyze_parsed(text: &str, lang: Lang, path: Option<&str>, removed: &str, policy: &Policy, fast: bool) -> Vec<Finding> {
     if text.len() > MAX_SOURCE_BYTES {
         return vec![too_large(text.len())];
     }
-    let mut out = unit::run(text, lang, path, removed, policy);
+    let mut out = unit::run(text, lang, path, removed, policy, fast);
     out.extend(scripts::shell_findings(text, lang, policy));
     out.sort_by_key(|f| (f.span.map(|s| s.start).unwrap_or(0), f.code.clone()));
     out
+}
+
+/// The text the prefilter parses in place of `text` (`None`: the whole text),
+/// for tests and benchmarks.
+#[doc(hidden)]
+pub fn prefilter_reduce(text: &str, lang: Lang) -> Option<String> {
+    prefilter::reduce(text, lang)
 }
 
 fn too_large(len: usize) -> Finding {

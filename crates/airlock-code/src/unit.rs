@@ -52,10 +52,19 @@ impl<'t> Unit<'t> {
     }
 }
 
-/// Run every rule that applies to `lang` on `text`.
-pub fn run(text: &str, lang: Lang, path: Option<&str>, removed: &str, policy: &Policy) -> Vec<Finding> {
+/// Run every rule that applies to `lang` on `text`. With `fast`, only the
+/// declarations that can matter are parsed (see [`crate::prefilter`]).
+pub fn run(text: &str, lang: Lang, path: Option<&str>, removed: &str, policy: &Policy, fast: bool) -> Vec<Finding> {
     let grammar = lang.grammar();
-    let ast = grammar.map(|g| g.ast_grep(text));
+    let reduced = if fast { grammar.and_then(|_| crate::prefilter::reduce(text, lang)) } else { None };
+    let mut ast = grammar.and_then(|g| reduced.as_deref().map(|r| g.ast_grep(r)));
+    // A syntax error in the reduced text: trust only the whole parse.
+    if ast.as_ref().is_some_and(|a| a.root().get_inner_node().has_error()) {
+        ast = None;
+    }
+    if ast.is_none() {
+        ast = grammar.map(|g| g.ast_grep(text));
+    }
     let facts = ast.as_ref().map(|a| collect(a.root(), lang));
     let unit = Unit {
         lang,

@@ -63,6 +63,13 @@ pub struct CodeRuleMeta {
 pub struct CodeRule {
     pub meta: &'static CodeRuleMeta,
     pub check: fn(&Unit<'_>, &CodeRuleMeta, &mut Vec<Finding>),
+    /// What must appear in a top-level declaration for this rule to find
+    /// anything there (see [`crate::prefilter`]). `None`: the rule needs the
+    /// whole file parsed. `Some(&[])`: it reads only the raw text. Each entry
+    /// is one alternative: words joined by `&` must all appear (ASCII case
+    /// ignored, as substrings); a word starting with `=` must match its case;
+    /// a `go:` (`python:`, `js:`, `java:`) prefix limits the entry to that language.
+    pub triggers: Option<&'static [&'static str]>,
 }
 
 impl CodeRuleMeta {
@@ -88,7 +95,7 @@ macro_rules! registry {
     ($($family:ident :: $rule:ident),* $(,)?) => {
         /// Every code rule, in code order.
         pub static REGISTRY: &[CodeRule] = &[
-            $(CodeRule { meta: &$family::$rule::META, check: $family::$rule::check },)*
+            $(CodeRule { meta: &$family::$rule::META, check: $family::$rule::check, triggers: $family::$rule::TRIGGERS },)*
         ];
     };
 }

@@ -60,6 +60,9 @@ fn weak_hash_value(unit: &Unit<'_>, n: &crate::syntax::N<'_>, weak_calls: &[std:
     target.and_then(|i| assigned_value(unit, &i)).is_some_and(|v| weak_hash_value(unit, &v, weak_calls, depth + 1))
 }
 
+/// Prefilter triggers: the broken hashes by name (`from hashlib import md5 as h` aliases are followed).
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&["md5", "md4", "md2", "sha1", "sha.", "hashlib", "createhash", "messagedigest", "digestutils", "hashing"]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let before = out.len();
     check_calls(unit, meta, out);

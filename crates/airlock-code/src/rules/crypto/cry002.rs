@@ -54,6 +54,12 @@ fn fixed_bytes(a: &crate::syntax::N<'_>) -> bool {
     array || str_lit(a).is_some() || t.starts_with('"') && t.contains("\".getBytes")
 }
 
+/// Prefilter triggers: ECB, the obsolete ciphers, cipher modes and IV specs by name.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "ecb", "modes.", "des.", "des3", "arc4", "arc2", "rc4", "rc2", "blowfish", "cast.", "xor.", "algorithms", "cipher",
+    "keygenerator", "parameterspec", "cbc", "ctr", "cfb", "ofb",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let aliases = if unit.lang == Python { super::py_aliases(unit.text) } else { Vec::new() };
     for c in calls(unit) {

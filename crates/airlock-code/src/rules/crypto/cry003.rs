@@ -48,6 +48,9 @@ fn secret_name(t: &str) -> bool {
         })
 }
 
+/// Prefilter triggers: `random`, `Math.random`, `rand.`, `new Random`.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&["random", "rand."]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let callee = c.callee.as_str();

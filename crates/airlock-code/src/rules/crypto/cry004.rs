@@ -53,6 +53,14 @@ fn weak_curve(t: &str) -> bool {
         .contains(&name)
 }
 
+/// Prefilter triggers: key generation with RSA/DSA or a weak curve, Java `initialize`/`init`, `generateKeyPair`.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "generate&rsa", "generate&dsa", "generatekeypair", "derive_private_key&secp", "derive_private_key&sect",
+    "derive_private_key&prime", "derive_private_key&p192", "derive_private_key&p-192",
+    "derive_private_key&brainpool", "generate&secp", "generate&sect", "generate&prime", "generate&p192",
+    "generate&p-192", "generate&brainpool", "java:initialize", "java:init",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let callee = c.callee.as_str();

@@ -55,6 +55,9 @@ fn pin(line: &str) -> Option<(String, bool)> {
     Some((name.to_ascii_lowercase(), t.contains("==") && !t.contains(",")))
 }
 
+/// Prefilter triggers: reads only the raw text.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let removed: Vec<String> = unit.removed.lines().map(str::to_string).collect();
     let pinned_before: Vec<String> = removed.iter().filter_map(|l| pin(l)).filter(|(_, p)| *p).map(|(n, _)| n).collect();

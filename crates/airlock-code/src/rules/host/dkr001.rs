@@ -31,6 +31,9 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: reads only the raw text.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let mut at = 0;
     for line in unit.text.split_inclusive('\n') {

@@ -58,6 +58,11 @@ const SET_MODE: &[&str] = &["chmod", "chmodSync", "fchmod", "lchmod", "Chmod", "
 /// Calls that create with a mode the umask still narrows: only `0777` is flagged there.
 const CREATE_MODE: &[&str] = &["mkdir", "makedirs", "mkdirSync", "Mkdir", "MkdirAll", "WriteFile", "OpenFile", "writeFileSync", "writeFile"];
 
+/// Prefilter triggers: mode-setting and creating calls by name.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "permissions", "setwritable", "chmod", "from_mode", "set_mode", "mkdir", "makedirs", "writefile", "openfile",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let n = c.name.as_str();

@@ -52,6 +52,12 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
 
 const SHELLS: &[&str] = &["sh", "bash", "/bin/sh", "/bin/bash", "zsh", "cmd", "cmd.exe", "powershell", "pwsh"];
 
+/// Prefilter triggers: shell-running calls and modules by name (`system`, `popen`, `subprocess`, `shell=`, `spawn`, `exec`, Java `Runtime`/`ProcessBuilder`, Rust `Command`).
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "system", "popen", "commands", "subprocess", "shell", "spawn", "exec", "bashoperator", "processbuilder",
+    "runtime", "command", "deno",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let n = c.name.as_str();

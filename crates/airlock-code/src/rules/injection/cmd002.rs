@@ -59,6 +59,12 @@ fn literal_program<'t>(unit: &Unit<'t>, a: &N<'t>) -> bool {
     !flow::dynamic(unit, a)
 }
 
+/// Prefilter triggers: process-starting calls by name.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "subprocess", "exec", "spawn", "^import sh&sh.", "fork", "deno", "processbuilder", "command", "loadlibrary",
+    "load&runtime", "load&system",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let callee = c.callee.as_str();

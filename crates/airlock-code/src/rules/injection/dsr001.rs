@@ -46,6 +46,13 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: the deserializing modules and calls by name.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "pickle", "dill", "marshal", "joblib", "load", "unpickler", "yaml", "shelve", "objectinputstream",
+    "xmldecoder", "fromxml", "enabledefaulttyping", "readvalue", "getobject", "unserialize", "deserialize",
+    "funcster",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let callee = c.callee.as_str();

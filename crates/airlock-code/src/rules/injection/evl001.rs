@@ -44,6 +44,13 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: the evaluating calls by name.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "eval", "exec", "compile_command", "interactive", "run_in_subinterp", "run_string", "otto", "groovy", "^groovy&evaluate", "^groovy&parse", "^groovy&run",
+    "=Function", "vm.", "vmscript", "new vm(", "nodevm", "sandbox", "settimeout", "setinterval", "runincontext",
+    "runinnewcontext", "runinthiscontext", "compilefunction",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let callee = c.callee.as_str();

@@ -88,6 +88,25 @@ fn is_context(a: &N<'_>) -> bool {
     matches!(&*t, "ctx" | "context" | "c") || t.starts_with("context.") || t.ends_with("Context()")
 }
 
+/// Prefilter triggers: a query-running call by name, with arguments (a call without any has nothing to check); query-building fragments only on a callee naming `query` (or, in Go, on a database receiver); `text(...)` on a callee naming `sql`.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "execute(", "executemany(", "executescript(", "raw(", "query(", "queryrow(", "querycontext(",
+    "queryrowcontext(", "exec(", "execcontext(", "executequery(", "executeupdate(", "executelargeupdate(",
+    "preparestatement(", "preparecall(", "createquery(", "createnativequery(", "createsqlquery(", "addbatch(",
+    "queryforlist(", "queryforobject(", "queryformap(", "update(", "batchupdate(", "$queryrawunsafe(",
+    "$executerawunsafe(", "sql_query(", "query_row(", "query_map(", "execute_batch(", "read_sql(",
+    "read_sql_query(", "fetch(", "fetchrow(", "fetchval(", "copy_from_query(", "extra(", "rawsql(", "executesql(",
+    "executestatement(", "nativequery(", "preparedstatementcreatorfactory(", "newquery(", "setfilter(", "run(",
+    "cursor(", "queryex(", "execex(", "queryrowex(", "queryone(", "execone(", "preparedquery(", "prepare(",
+    "sqlrestriction(", "queryforrowset(", "queryforint(", "queryforlong(", "queryforstream(",
+    "executebatchupdate(", "sqlquery(", "sqlupdate(", "text(&sql", "distinct(&query", "having(&query",
+    "group_by(&query", "order_by(&query", "filter(&query", "order(&query", "group(&query", "having(&query",
+    "joins(&query", "select(&query", "where(&query", "setgrouping(&query", "setordering(&query",
+    "setresult(&query", "go:distinct(", "go:having(", "go:group_by(", "go:order_by(", "go:filter(", "go:order(",
+    "go:group(", "go:having(", "go:joins(", "go:select(", "go:where(", "go:setgrouping(", "go:setordering(",
+    "go:setresult(",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     if unit.facts().is_none() {
         return;

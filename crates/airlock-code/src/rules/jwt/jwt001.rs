@@ -40,6 +40,9 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: an algorithm list that names an HMAC algorithm.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&["hs256", "hs384", "hs512", "hmac"]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for (node, items) in algorithm_lists(unit) {
         let ks = kinds(&items);

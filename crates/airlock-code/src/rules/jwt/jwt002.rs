@@ -34,6 +34,12 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: `alg`/`algorithm` keys and options, `Algorithm.none`, the Go/Java `none` constants, or a list that names a real algorithm beside `none`.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "alg", "signingmethodnone", "unsafeallownonesignaturetype", "hs256", "hs384", "hs512", "hmac", "rs256",
+    "rs384", "rs512", "ps256", "ps384", "ps512", "es256", "es384", "es512", "eddsa", "ed25519", "rsa", "ecdsa",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let msg = "accepts or signs with the JWT `none` algorithm: unsigned tokens pass as valid";
     for (node, items) in algorithm_lists(unit) {

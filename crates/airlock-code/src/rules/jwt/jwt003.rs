@@ -33,6 +33,9 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: `verify_signature`/`verifySignature`, a `verify=` option, or `insecure_disable_signature_validation`.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&["verif", "insecure"]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let Some(facts) = unit.facts() else { return };
     for s in &facts.settings {

@@ -34,6 +34,12 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: the unverified-decode calls by name, `jwt.decode`/`jsonwebtoken.decode`, and the verifying calls whose presence anywhere in the file silences it.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "unverified", "insecure", "parseclaimsjw", "parsesignedclaims", "unsecured", "decodejwt", "jwt",
+    "jsonwebtoken", "verif",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let all = calls(unit);
     let verifies = all.iter().any(|c| {

@@ -31,6 +31,9 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: `Parse`/`ParseWithClaims` on a callee naming `jwt` or a parser (its key function, found by name, is kept by the name closure).
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&["jwt", "arser"]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let Some(facts) = unit.facts() else { return };
     for c in calls(unit) {

@@ -55,6 +55,12 @@ fn literal_key(unit: &Unit<'_>, n: &N<'_>) -> Option<String> {
     assigned_value(unit, n).and_then(|v| str_lit(&v))
 }
 
+/// Prefilter triggers: JWT library callees, HMAC key constructors, `SignedString`/`signWith`/`from_secret`, and `encode`/`decode`/`sign`/`verify` anywhere in a file that mentions `jsonwebtoken`.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "jwt", "jose", "jws", "jwk", "jsonwebtoken", "token", "hmac", "signedstring", "signwith", "from_secret",
+    "^jsonwebtoken&encode", "^jsonwebtoken&decode", "^jsonwebtoken&sign", "^jsonwebtoken&verif",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let callee = c.callee.as_str();

@@ -153,6 +153,13 @@ fn k8s_secret(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     }
 }
 
+/// Prefilter triggers: names that say secret (`key`, `token`, `secret`, `pass`, `pwd`, `credential`), JWT/HMAC signing calls, and the well-known key prefixes.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "key", "token", "secret", "pass", "pwd", "credential", "jwt", "jose", "jws", "jwk", "sign", "hmac", "akia",
+    "asia", "ghp_", "gho_", "ghs_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "sk_live_", "rk_live_", "aiza",
+    "npm_",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     if unit.lang == Yaml {
         k8s_secret(unit, meta, out);

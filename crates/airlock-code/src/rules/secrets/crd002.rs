@@ -27,6 +27,9 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: reads only the raw text.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let mut from = 0;
     while let Some(i) = unit.text.get(from..).and_then(|t| t.find("-----BEGIN ")) {

@@ -53,6 +53,9 @@ fn unusual(unit: &Unit<'_>, url: &str) -> Option<String> {
     Some(format!("packages come from {host}, not the public index"))
 }
 
+/// Prefilter triggers: reads only the raw text.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let keys: &[&str] = match unit.lang {
         Requirements => &["--index-url", "--extra-index-url", "-i", "--find-links", "-f", "--trusted-host"],

@@ -47,6 +47,9 @@ fn within_one(a: &str, b: &str) -> bool {
     }
 }
 
+/// Prefilter triggers: reads only the raw text.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let popular: &[&str] = if unit.lang == PackageJson { NPM_POPULAR } else { PYPI_POPULAR };
     for (at, name) in dependencies(unit.text, unit.lang) {

@@ -73,6 +73,12 @@ pub(crate) fn suppression(comment: &str) -> Option<&'static str> {
     None
 }
 
+/// Prefilter triggers: the suppression markers in comments.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "nosec", "nosemgrep", "ast-grep-ignore", "nosonar", "airlock", "nolint", "eslint-disable", "noqa", "allowlist",
+    "gitleaks",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let mut report = |start: usize, text: &str| {
         if let Some(marker) = suppression(text) {

@@ -42,6 +42,9 @@ fn describe(c: char) -> Option<&'static str> {
     })
 }
 
+/// Prefilter triggers: reads only the raw text.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let mut line_start = 0;
     for line in unit.text.split_inclusive('\n') {

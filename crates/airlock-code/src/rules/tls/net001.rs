@@ -127,6 +127,11 @@ fn url_args<'t>(unit: &Unit<'t>, c: &Call<'t>) -> Vec<(N<'t>, Option<N<'t>>)> {
     out
 }
 
+/// Prefilter triggers: a cleartext URL literal (module constants holding one are followed by the alias closure), cleartext clients, sockets, `ListenAndServe`.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "http://", "ftp://", "ws://", "telnet://", "ftp", "telnet", "httpconnection", "socket", "listenandserve",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let Some(facts) = unit.facts() else { return };
     for c in calls(unit) {

@@ -57,6 +57,12 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
 const OFF_KEYS_FALSE: &[&str] = &["rejectUnauthorized", "strictSSL", "strict_ssl", "check_hostname", "verify_ssl", "ssl_verify", "verify_certs", "checkServerIdentity_enabled"];
 const OFF_KEYS_TRUE: &[&str] = &["InsecureSkipVerify", "insecure", "insecureSkipVerify", "ssl_no_verify"];
 
+/// Prefilter triggers: the settings and calls that turn verification off all name verification, SSL/TLS, certificates, host names or danger; Java trust managers by method name.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "verif", "ssl", "tls", "insecure", "reject", "hostname", "cert", "https_context", "stdlib_context", "danger",
+    "host_key", "trusted", "acceptedissuers",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     if matches!(unit.lang, Dockerfile | Npmrc | Yaml) {
         return text_check(unit, meta, out);

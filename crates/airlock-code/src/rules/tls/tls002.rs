@@ -57,6 +57,9 @@ fn weak_suite(word: &str) -> bool {
         && ["_WITH_RC4_", "_WITH_3DES_", "_WITH_DES_", "_WITH_NULL_", "_EXPORT_", "_anon_"].iter().any(|w| word.contains(w))
 }
 
+/// Prefilter triggers: cipher-suite settings (the protocol tokens are matched in the raw text).
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&["cipher"]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let comments = unit.lang.line_comment();
     let text = unit.text;

@@ -49,6 +49,14 @@ fn auth_context(n: &N<'_>) -> bool {
     ["auth", "login", "admin", "permission", "allowed", "verify", "check", "access", "can_", "is_"].iter().any(|w| f.contains(w))
 }
 
+/// Prefilter triggers: an always-true `or` in a function named for authorization, or a credential-named value compared with `==`/`equals`.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "pass&==", "pass&equals", "pw&==", "pw&equals", "token&==", "token&equals", "api&==", "api&equals",
+    "secret&==", "secret&equals", "user&==", "user&equals", "login&==", "login&equals", "auth&true", "login&true",
+    "admin&true", "permission&true", "allowed&true", "verify&true", "check&true", "access&true", "can_&true",
+    "is_&true",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let Some(facts) = unit.facts() else { return };
     for cond in &facts.conditions {

@@ -65,6 +65,9 @@ fn from_request(unit: &Unit<'_>, v: &N<'_>) -> bool {
     req(&v.text()) || assigned_value(unit, v).is_some_and(|a| req(&a.text()))
 }
 
+/// Prefilter triggers: origin keys and headers; credentials settings (their presence anywhere changes the verdict).
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&["origin", "credentials"]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let Some(facts) = unit.facts() else { return };
     let creds = facts.settings.iter().any(|s| cred_key(&s.key) && bool_lit(&s.value) == Some(true))

@@ -36,6 +36,9 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: CSRF settings and Spring's `csrf()` (`@csrf_exempt` is matched in the raw text).
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&["csrf"]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let Some(facts) = unit.facts() else { return };
     for s in &facts.settings {

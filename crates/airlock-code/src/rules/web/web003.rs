@@ -41,6 +41,9 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: debug options and settings, a public host on `app.run`, Go `ListenAndServe`.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&["debug", "0.0.0.0", "\"::\"", "'::'", "listenandserve"]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     match unit.lang {
         Python => python(unit, meta, out),

@@ -58,6 +58,14 @@ fn looks_html(v: &N<'_>) -> bool {
     t.contains('<') && t.contains('>')
 }
 
+/// Prefilter triggers: HTML sinks by name.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
+    "js:html", "js:document", "js:$&append", "js:$&prepend", "js:$&after", "js:$&before", "js:$&replacewith",
+    "js:$&wrap", "js:jquery", "js:bypasssecuritytrust", "js:trustas", "js:res.&send", "python:mark_safe",
+    "python:safestring", "python:safetext", "python:markup", "python:render_template_string",
+    "python:make_response", "python:response", "go:template.", "java:getwriter",
+]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     let Some(facts) = unit.facts() else { return };
     if unit.lang.is_js() {

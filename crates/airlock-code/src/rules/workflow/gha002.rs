@@ -71,6 +71,9 @@ fn in_github_script(all: &[super::Line<'_>], i: usize) -> bool {
         .any(|l| value_of(l.text, "uses").is_some_and(|u| u.contains("actions/github-script")))
 }
 
+/// Prefilter triggers: reads only the raw text.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     if !is_workflow(unit) {
         return;

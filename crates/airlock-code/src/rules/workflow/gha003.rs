@@ -32,6 +32,9 @@ pub static META: CodeRuleMeta = CodeRuleMeta {
     ],
 };
 
+/// Prefilter triggers: reads only the raw text.
+pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[]);
+
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     if !is_workflow(unit) {
         return;
