@@ -156,31 +156,8 @@ fn batch(judge: &Judge, ctx: &CallContext, file: &str) -> anyhow::Result<ExitCod
         if block.is_empty() {
             break;
         }
-        let chunk = block.len().div_ceil(workers);
-        let results: Vec<Vec<(Decision, String)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = block
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|(n, l)| judge_line(judge, ctx, *n, l))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        vec![(
-                            Decision::Deny,
-                            "{\"decision\":\"deny\",\"error\":\"internal error\"}".into(),
-                        )]
-                    })
-                })
-                .collect()
-        });
-        for (d, record) in results.into_iter().flatten() {
+        let results = judge_block(judge, ctx, &block, workers);
+        for (d, record) in results {
             worst = worst.max(d);
             out.write_all(record.as_bytes())?;
             out.write_all(b"\n")?;
@@ -188,6 +165,69 @@ fn batch(judge: &Judge, ctx: &CallContext, file: &str) -> anyhow::Result<ExitCod
     }
     out.flush()?;
     Ok(ExitCode::from(worst.exit_code() as u8))
+}
+
+/// Lines handed to a worker at a time: small enough that a slow command does not leave the other
+/// workers idle at the end of a block, large enough that the shared counter is not contended.
+const STEP: usize = 32;
+
+/// Judge a block of lines on `workers` threads that take the next few lines as they finish, and
+/// return the records in input order. A worker that panics leaves its lines judged `deny`.
+fn judge_block(
+    judge: &Judge,
+    ctx: &CallContext,
+    block: &[(usize, Vec<u8>)],
+    workers: usize,
+) -> Vec<(Decision, String)> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut parts: Vec<(usize, Vec<(Decision, String)>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers.min(block.len().div_ceil(STEP)).max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let at = next.fetch_add(STEP, std::sync::atomic::Ordering::Relaxed);
+                        let Some(lines) = block.get(at..(at + STEP).min(block.len())) else {
+                            break;
+                        };
+                        if lines.is_empty() {
+                            break;
+                        }
+                        let out = lines
+                            .iter()
+                            .map(|(n, l)| judge_line(judge, ctx, *n, l))
+                            .collect::<Vec<_>>();
+                        done.push((at, out));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    parts.sort_by_key(|(at, _)| *at);
+    let mut out: Vec<(Decision, String)> = Vec::with_capacity(block.len());
+    for (at, records) in parts {
+        // Lines a panicked worker took are missing: each gets an error record.
+        while out.len() < at {
+            out.push(internal_error());
+        }
+        out.extend(records);
+    }
+    while out.len() < block.len() {
+        out.push(internal_error());
+    }
+    out
+}
+
+fn internal_error() -> (Decision, String) {
+    (
+        Decision::Deny,
+        "{\"decision\":\"deny\",\"error\":\"internal error\"}".into(),
+    )
 }
 
 /// One batch line to one output record. Never fails: a bad line gets the unparseable verdict with its error.

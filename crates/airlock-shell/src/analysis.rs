@@ -289,7 +289,7 @@ fn own_reads(
             .chain(cmd.redirects.iter().map(|r| &r.target));
         for w in words {
             for tok in facts::path_tokens(w.text()) {
-                if facts::secret_path(tok) == Some(Secret::SystemSecret) {
+                if facts::is_system_secret(tok) {
                     t.add(kind::SYSTEM_SECRET, tok.to_string());
                 }
             }
@@ -328,6 +328,9 @@ fn own_reads(
             if reading {
                 mark_path(&mut t, c);
             }
+            if files.is_empty() {
+                continue;
+            }
             if let Some(ft) = files.get(&facts::normalize_path(c.trim_start_matches('@'))) {
                 t.merge(ft);
             }
@@ -342,8 +345,10 @@ fn own_reads(
         if r.is_input() {
             if matches!(r.op, RedirOp::Read | RedirOp::ReadWrite) {
                 mark_path(&mut t, r.target.text());
-                if let Some(ft) = files.get(&facts::normalize_path(r.target.text())) {
-                    t.merge(ft);
+                if !files.is_empty() {
+                    if let Some(ft) = files.get(&facts::normalize_path(r.target.text())) {
+                        t.merge(ft);
+                    }
                 }
             }
             for v in &r.target.vars {

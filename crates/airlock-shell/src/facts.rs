@@ -275,6 +275,19 @@ fn home_inner_match(lower: &str) -> bool {
     }
 }
 
+/// Whether a path names a system secret (`/etc/shadow`, `/proc/N/mem`, host keys, ...): the
+/// [`Secret::SystemSecret`] class of [`secret_path`], with a cheap test first, because it is
+/// asked of every path-like token of every word.
+pub fn is_system_secret(raw: &str) -> bool {
+    // Every system secret lies under /etc, /var, /proc or /dev, so after normalization (quotes, `@`,
+    // `file://`, doubled slashes, case) one of these stays in the text.
+    let b = raw.as_bytes();
+    let under_system_dir = b.windows(4).any(|w| {
+        w.eq_ignore_ascii_case(b"etc/") || w.eq_ignore_ascii_case(b"var/") || w.eq_ignore_ascii_case(b"dev/")
+    }) || b.windows(5).any(|w| w.eq_ignore_ascii_case(b"proc/"));
+    under_system_dir && secret_path(raw) == Some(Secret::SystemSecret)
+}
+
 /// Classify a path (as it would be read).
 pub fn secret_path(raw: &str) -> Option<Secret> {
     let p = normalize_path(raw);
@@ -628,10 +641,11 @@ pub fn path_tokens(text: &str) -> impl Iterator<Item = &str> {
     })
     .flat_map(|t| {
         // `file:///x`, `open:/x`, `man:/x`: the part after a scheme-like prefix.
-        match t.find(":/") {
-            Some(i) if i > 0 => vec![t, t.get(i + 1..).unwrap_or("")],
-            _ => vec![t],
-        }
+        let after_scheme = match t.find(":/") {
+            Some(i) if i > 0 => t.get(i + 1..),
+            _ => None,
+        };
+        std::iter::once(t).chain(after_scheme)
     })
     .filter(|t| {
         t.starts_with('/')
@@ -640,4 +654,40 @@ pub fn path_tokens(text: &str) -> impl Iterator<Item = &str> {
             || t.starts_with(".env")
             || t.starts_with('.')
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_system_secret, secret_path, Secret};
+
+    /// The cheap test in front of `is_system_secret` never hides a system secret.
+    #[test]
+    fn system_secret_prefilter_agrees_with_the_classifier() {
+        let paths = [
+            "/etc/shadow",
+            "/ETC//Shadow",
+            "file:///etc/gshadow",
+            "\"@/etc/sudoers\"",
+            "//var/lib/sss/db",
+            "/proc/1/mem",
+            "/proc/self/environ",
+            "/dev/mem",
+            "/etc/ssh/ssh_host_ed25519_key",
+            "/var/db/shadow/hash",
+            "/etc/krb5.keytab",
+            "/etc/passwd",
+            "~/.ssh/id_rsa",
+            "./src/main.rs",
+            "/etc",
+            "",
+        ];
+        for p in paths {
+            assert_eq!(
+                is_system_secret(p),
+                secret_path(p) == Some(Secret::SystemSecret),
+                "{p}"
+            );
+        }
+        assert!(is_system_secret("/ETC//Shadow"));
+    }
 }
