@@ -1,8 +1,6 @@
 //! What programs and paths are: tables the rules share. Matching is on the
 //! program's base name and on normalized path text.
 
-use aho_corasick::AhoCorasick;
-use std::sync::LazyLock;
 
 pub fn is_shell(base: &str) -> bool {
     matches!(
@@ -262,18 +260,22 @@ fn home_inner_pattern(h: &str) -> bool {
     !h.starts_with('~') && h.contains('/')
 }
 
-/// One pass over the path for every "anywhere" entry of [`HOME`] (this runs for each path a command names).
-static HOME_INNER: LazyLock<Option<AhoCorasick>> =
-    LazyLock::new(|| AhoCorasick::new(HOME.iter().filter(|h| home_inner_pattern(h))).ok());
-
+/// Whether any "anywhere" entry of [`HOME`] occurs in the path. This runs for each path a command
+/// names, and in a hook process only once or twice: candidates start only where an entry's first
+/// byte is, so no automaton is built (building one cost more than the checks it saves here).
 fn home_inner_match(lower: &str) -> bool {
-    match &*HOME_INNER {
-        Some(ac) => ac.is_match(lower),
-        None => HOME
-            .iter()
-            .any(|h| home_inner_pattern(h) && lower.contains(h)),
-    }
+    let b = lower.as_bytes();
+    (0..b.len())
+        .filter(|&i| b.get(i).is_some_and(|c| HOME_INNER_FIRST.contains(c)))
+        .any(|i| {
+            let rest = b.get(i..).unwrap_or_default();
+            HOME.iter()
+                .any(|h| home_inner_pattern(h) && rest.starts_with(h.as_bytes()))
+        })
 }
+
+/// The first bytes of the "anywhere" entries of [`HOME`] (a test keeps this in step).
+const HOME_INNER_FIRST: &[u8] = b".l";
 
 /// Whether a path names a system secret (`/etc/shadow`, `/proc/N/mem`, host keys, ...): the
 /// [`Secret::SystemSecret`] class of [`secret_path`], with a cheap test first, because it is
@@ -689,5 +691,16 @@ mod tests {
             );
         }
         assert!(is_system_secret("/ETC//Shadow"));
+    }
+
+    #[test]
+    fn home_inner_first_bytes_cover_every_entry() {
+        for h in super::HOME.iter().filter(|h| super::home_inner_pattern(h)) {
+            let first = h.as_bytes().first().copied().unwrap_or_default();
+            assert!(super::HOME_INNER_FIRST.contains(&first), "{h}");
+        }
+        assert!(super::home_inner_match("/mnt/b/home/u/.kube/config"));
+        assert!(super::home_inner_match("x/library/keychains/login.keychain-db"));
+        assert!(!super::home_inner_match("/srv/app/kube/config"));
     }
 }
