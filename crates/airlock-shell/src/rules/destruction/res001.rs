@@ -46,10 +46,9 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let texts: Vec<&str> = cmd.arg_texts().collect();
         let lower = base.to_ascii_lowercase();
         let pool = texts.iter().any(|t| {
-            let l = t.to_ascii_lowercase();
-            l.contains("stratum+tcp://")
-                || l.contains("stratum+ssl://")
-                || l.contains("stratum2+tcp://")
+            util::icontains(t, "stratum+tcp://")
+                || util::icontains(t, "stratum+ssl://")
+                || util::icontains(t, "stratum2+tcp://")
         });
         let to_null =
             util::stdout_file(cmd).is_some_and(|f| f.text() == "/dev/null") && cmd.pipe.is_none();

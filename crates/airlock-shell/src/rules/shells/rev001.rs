@@ -29,7 +29,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
     for cmd in &a.cmds {
         let Some(base) = cmd.base() else { continue };
         let texts: Vec<&str> = cmd.arg_texts().collect();
-        let lower_all = texts.join(" ").to_ascii_lowercase();
+        let lower_all = || texts.join(" ").to_ascii_lowercase();
         let netcat = matches!(base, "nc" | "ncat" | "netcat");
         let exec_flag = texts.iter().any(|t| {
             matches!(*t, "-e" | "-c" | "--exec" | "--sh-exec" | "--lua-exec")
@@ -38,13 +38,14 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         });
         let hit = if netcat && exec_flag {
             Some("connects a shell to the network with `nc -e`")
-        } else if base == "socat"
-            && (lower_all.contains("exec:") || lower_all.contains("system:"))
-            && (lower_all.contains("tcp")
-                || lower_all.contains("udp")
-                || lower_all.contains("ssl")
-                || lower_all.contains("openssl"))
-        {
+        } else if base == "socat" && {
+            let all = lower_all();
+            (all.contains("exec:") || all.contains("system:"))
+                && (all.contains("tcp")
+                    || all.contains("udp")
+                    || all.contains("ssl")
+                    || all.contains("openssl"))
+        } {
             Some("connects a program to the network with `socat exec:`")
         } else if (facts::is_shell(base) || facts::interpreter_lang(base).is_some())
             && cmd.redirects.iter().any(|r| {

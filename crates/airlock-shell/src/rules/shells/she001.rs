@@ -121,7 +121,8 @@ fn mentions_shell(t: &str) -> bool {
     });
     tokens
         .into_iter()
-        .any(|tok| SHELL_PATHS.iter().any(|s| tok.ends_with(s)))
+        // Every entry holds `/bin/`: most tokens are ruled out by that alone.
+        .any(|tok| tok.contains("/bin/") && SHELL_PATHS.iter().any(|s| tok.ends_with(s)))
         || ((t.contains("system(")
             || t.contains("exec(")
             || t.contains("spawn(")

@@ -144,20 +144,16 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                 break;
             }
             // `--key=value`, `-o key=value`, `-key value` where key names a command to run.
-            let (key, value) = if let Some((k, v)) = t.split_once('=') {
-                (
-                    k.trim_start_matches('-').to_ascii_lowercase(),
-                    Some(v.to_string()),
-                )
+            let (key, value): (String, Option<&str>) = if let Some((k, v)) = t.split_once('=') {
+                (k.trim_start_matches('-').to_ascii_lowercase(), Some(v))
             } else if t.starts_with('-')
                 && !t.starts_with("--")
-                && KEY_WORDS
-                    .iter()
-                    .any(|w| t.len() > 3 && t.to_ascii_lowercase().contains(w))
+                && t.len() > 3
+                && KEY_WORDS.iter().any(|w| lower.contains(w))
             {
                 (
                     t.trim_start_matches('-').to_ascii_lowercase(),
-                    texts.get(i + 1).map(|s| s.to_string()),
+                    texts.get(i + 1).copied(),
                 )
             } else {
                 continue;
@@ -170,7 +166,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
             let runs_something = value.contains('/') || value.contains(' ');
             if keyed
                 && runs_something
-                && suspicious_value(&value)
+                && suspicious_value(value)
                 && !key.contains("dir")
                 && !key.contains("path")
                 && !key.contains("file")
@@ -182,7 +178,7 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
                     format!(
                         "hands `{}` a command to run through `{key}` (`{}`)",
                         cmd.base().unwrap_or("?"),
-                        crate::words::snippet(&value, 60)
+                        crate::words::snippet(value, 60)
                     ),
                 ));
                 break;

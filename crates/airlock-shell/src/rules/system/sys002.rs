@@ -109,11 +109,12 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         });
         let lazagne = cmd
             .arg_texts()
-            .any(|t| t.to_ascii_lowercase().contains("lazagne") || t.contains("mimipenguin"));
+            .any(|t| crate::rules::util::icontains(t, "lazagne") || t.contains("mimipenguin"));
         // A script or program named for capturing keys (`swift Keylogger.swift`, `python keylogger.py`).
         let keylog_name = |t: &str| {
-            let name = t.rsplit('/').next().unwrap_or(t).to_ascii_lowercase();
-            name.contains("keylogger") || name.starts_with("keylog.")
+            let name = t.rsplit('/').next().unwrap_or(t);
+            crate::rules::util::icontains(name, "keylogger")
+                || name.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("keylog."))
         };
         let runs_files = crate::facts::is_shell(base)
             || crate::facts::interpreter_lang(base).is_some()
