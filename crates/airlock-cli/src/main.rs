@@ -14,6 +14,7 @@ mod review;
 mod rules;
 mod run;
 mod scan;
+mod session;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -56,6 +57,9 @@ enum Command {
     Run(run::RunArgs),
     /// A sandboxed shell: `airlock shell -c CMD` runs `bash -c CMD` inside `airlock run`.
     Shell(run::ShellArgs),
+    /// A warm sandbox session for a workspace: `airlock run` there then skips making namespaces
+    /// per command (start, serve, stop).
+    Session(session::SessionArgs),
     /// Say what this machine supports and which isolation `airlock run` will use (exit 2: none).
     Doctor(run::DoctorArgs),
     /// Check local model files before an engine loads them: scan (code in pickles, malformed
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         Command::Scan(a) => scan::run(a),
         Command::Run(a) => run::run(a),
         Command::Shell(a) => run::shell(a),
+        Command::Session(a) => session::run(a),
         Command::Doctor(a) => run::doctor(a),
         Command::Models(a) => models::run(a),
         Command::Review(a) => review::run(a),

@@ -28,6 +28,10 @@ pub struct RunArgs {
     /// Refuse the Landlock-only fallback (as `[sandbox] require_full = true`).
     #[arg(long)]
     require_full: bool,
+    /// Use a warm sandbox session (`airlock session start`) with the same workspace and policy
+    /// if one runs (`auto`), never (`never`), or fail with 125 when none does (`require`).
+    #[arg(long, value_enum, default_value = "auto")]
+    session: SessionUse,
     /// The command and its arguments.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
     command: Vec<OsString>,
@@ -84,7 +88,14 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
             rules.port_forwards.push(p);
         }
     }
-    launch(&policy, cwd, a.workspace, rules, a.command, a.require_full)
+    launch(&policy, cwd, a.workspace, rules, a.command, a.require_full, a.session)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SessionUse {
+    Auto,
+    Never,
+    Require,
 }
 
 pub fn shell(a: ShellArgs) -> Result<ExitCode> {
@@ -98,16 +109,35 @@ pub fn shell(a: ShellArgs) -> Result<ExitCode> {
         argv.push(c);
     }
     argv.extend(a.rest);
-    launch(&policy, cwd, None, rules, argv, false)
+    launch(&policy, cwd, None, rules, argv, false, SessionUse::Auto)
 }
 
-fn launch(policy: &Policy, cwd: PathBuf, workspace: Option<PathBuf>, rules: SandboxRules, argv: Vec<OsString>, require_full: bool) -> Result<ExitCode> {
+/// The sandbox spec of one command from the policy, the flags and the working directory.
+pub(crate) fn spec_for(policy: &Policy, cwd: PathBuf, workspace: Option<PathBuf>, rules: SandboxRules, argv: Vec<OsString>, require_full: bool) -> Result<SandboxSpec> {
     let mut spec = SandboxSpec::for_command(&cwd, argv);
     if let Some(w) = workspace.or_else(|| policy.workspace_root.clone()) {
         spec.workspace = std::fs::canonicalize(&w).map_err(|e| anyhow!("workspace {}: {e}", w.display()))?;
     }
     spec.rules = rules;
     spec.require_full = require_full || policy.sandbox.require_full.unwrap_or(false);
+    Ok(spec)
+}
+
+fn launch(policy: &Policy, cwd: PathBuf, workspace: Option<PathBuf>, rules: SandboxRules, argv: Vec<OsString>, require_full: bool, session: SessionUse) -> Result<ExitCode> {
+    let spec = spec_for(policy, cwd, workspace, rules, argv, require_full)?;
+    if session != SessionUse::Never {
+        use airlock_sandbox::session::client::{Attempt, Unavailable};
+        match airlock_sandbox::session::client::run(&spec) {
+            Attempt::Ran(code) => return Ok(ExitCode::from(code.clamp(0, 255) as u8)),
+            Attempt::Unavailable(why) if session == SessionUse::Require => {
+                eprintln!("airlock: sandbox: no usable session ({why:?}); --session require");
+                return Ok(ExitCode::from(airlock_sandbox::SETUP_FAILED as u8));
+            }
+            // A session that answered wrongly: say so, then a fresh sandbox (never none).
+            Attempt::Unavailable(Unavailable::Refused(why)) => eprintln!("airlock: note: sandbox session not used: {why}"),
+            Attempt::Unavailable(_) => {}
+        }
+    }
     let mut command = spec.argv.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ");
     // Every denial names the command: a long script is shown by its start.
     if command.chars().count() > 160 {
@@ -124,7 +154,7 @@ fn launch(policy: &Policy, cwd: PathBuf, workspace: Option<PathBuf>, rules: Sand
 }
 
 /// The policy's sandbox settings (with `profile` added) in the launcher's terms.
-fn rules_from(policy: &Policy, profile: Option<&str>) -> Result<SandboxRules> {
+pub(crate) fn rules_from(policy: &Policy, profile: Option<&str>) -> Result<SandboxRules> {
     let Some(r) = policy.sandbox.rules_for(profile) else {
         bail!("no sandbox profile {:?} in the policy ([sandbox.profiles.NAME])", profile.unwrap_or(""));
     };

@@ -95,6 +95,22 @@ fn abi_number(abi: ABI) -> u32 {
 /// Fails with [`SandboxError::Unsupported`] if the kernel has no Landlock: the caller decides
 /// whether to run without this layer. A path that does not exist is skipped with a note.
 pub fn restrict_self(plan: &LandlockPlan) -> Result<LandlockOutcome, SandboxError> {
+    prepare(plan)?.enforce()
+}
+
+/// A ruleset built from a plan (every path opened and its rule added) but not yet enforced: a
+/// warm session builds it ahead of the request, and the command only calls
+/// `landlock_restrict_self`. Rules hold the inodes opened here, so build it in the file view
+/// the command will see.
+pub struct Prebuilt {
+    created: RulesetCreated,
+    abi: ABI,
+    fully_enforced: bool,
+    notes: Vec<String>,
+}
+
+/// Build the ruleset for `plan` without enforcing it (see [`Prebuilt`]).
+pub fn prepare(plan: &LandlockPlan) -> Result<Prebuilt, SandboxError> {
     let (abi, kernel_abi) = match kernel_status() {
         LandlockStatus::Available { effective_abi, kernel_abi } => (effective_abi, kernel_abi),
         LandlockStatus::NotEnabled => {
@@ -174,18 +190,26 @@ pub fn restrict_self(plan: &LandlockPlan) -> Result<LandlockOutcome, SandboxErro
         }
     }
 
-    let status = created.restrict_self().map_err(|e| ruleset_error("landlock_restrict_self", e))?;
-    match status.ruleset {
-        RulesetStatus::FullyEnforced => {}
-        RulesetStatus::PartiallyEnforced => {
-            fully_enforced = false;
-            notes.push("the landlock crate reports the ruleset only partially enforced".into());
+    Ok(Prebuilt { created, abi, fully_enforced, notes })
+}
+
+impl Prebuilt {
+    /// Restrict the calling thread (and its future children) with this ruleset.
+    pub fn enforce(self) -> Result<LandlockOutcome, SandboxError> {
+        let Prebuilt { created, abi, mut fully_enforced, mut notes } = self;
+        let status = created.restrict_self().map_err(|e| ruleset_error("landlock_restrict_self", e))?;
+        match status.ruleset {
+            RulesetStatus::FullyEnforced => {}
+            RulesetStatus::PartiallyEnforced => {
+                fully_enforced = false;
+                notes.push("the landlock crate reports the ruleset only partially enforced".into());
+            }
+            RulesetStatus::NotEnforced => {
+                return Err(SandboxError::Unsupported("the Landlock ruleset was not enforced".into()));
+            }
         }
-        RulesetStatus::NotEnforced => {
-            return Err(SandboxError::Unsupported("the Landlock ruleset was not enforced".into()));
-        }
+        Ok(LandlockOutcome { abi: abi_number(abi), fully_enforced, notes })
     }
-    Ok(LandlockOutcome { abi: abi_number(abi), fully_enforced, notes })
 }
 
 enum Added {

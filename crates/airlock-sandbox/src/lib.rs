@@ -19,7 +19,7 @@ mod spec;
 
 pub use env::{scrub as scrub_env, Dropped};
 pub use error::SandboxError;
-pub use launch::{probe, run, Level, Support, SETUP_FAILED};
+pub use launch::{probe, run, session, Level, Support, SETUP_FAILED};
 pub use net::{Denial, DenialKind, Reporter};
 pub use spec::{find_workspace, SandboxRules, SandboxSpec};
 pub mod landlock;

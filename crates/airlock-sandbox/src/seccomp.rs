@@ -81,9 +81,13 @@ const AUDIT_ARCH: u32 = 183 | 0x8000_0000 | 0x4000_0000;
 /// Call it last, right before `execve`, from a single-threaded process: other threads keep
 /// running unfiltered (no TSYNC).
 pub fn install() -> Result<(), SandboxError> {
-    let program = program()?;
+    install_program(&program()?)
+}
+
+/// [`install`] with a program compiled earlier (a warm session compiles it once).
+pub fn install_program(program: &BpfProgram) -> Result<(), SandboxError> {
     nix::sys::prctl::set_no_new_privs().map_err(|e| SandboxError::sys("prctl(PR_SET_NO_NEW_PRIVS)", e))?;
-    seccompiler::apply_filter(&program)
+    seccompiler::apply_filter(program)
         .map_err(|e| SandboxError::sys("seccomp(SET_MODE_FILTER)", std::io::Error::other(e)))
 }
 

@@ -14,8 +14,8 @@ use std::os::fd::OwnedFd;
 pub const SETUP_FAILED: i32 = 125;
 
 /// The init process: returns its exit status (the command's).
-pub fn init_main(prep: &mut Prepared, sync: OwnedFd, status: OwnedFd) -> i32 {
-    match init_inner(prep, sync) {
+pub fn init_main(prep: &mut Prepared, sync: OwnedFd, status: OwnedFd, session: Option<super::session::Inside>) -> i32 {
+    match init_inner(prep, sync, session) {
         Ok(code) => {
             // Nothing the command started outlives it: then the caller may go.
             let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
@@ -35,7 +35,7 @@ pub fn init_main(prep: &mut Prepared, sync: OwnedFd, status: OwnedFd) -> i32 {
     }
 }
 
-fn init_inner(prep: &mut Prepared, sync: OwnedFd) -> Result<i32, SandboxError> {
+fn init_inner(prep: &mut Prepared, sync: OwnedFd, session: Option<super::session::Inside>) -> Result<i32, SandboxError> {
     // Wait until the parent has written our uid and gid maps.
     let mut f = std::fs::File::from(sync);
     let mut b = [0u8; 1];
@@ -47,6 +47,10 @@ fn init_inner(prep: &mut Prepared, sync: OwnedFd) -> Result<i32, SandboxError> {
     let timing = std::env::var_os("AIRLOCK_SANDBOX_TIMING").is_some();
     let tick = |what: &str| if timing { eprintln!("  init [{:>6} us] {what}", t0.elapsed().as_micros()) };
     nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| SandboxError::sys("PR_SET_PDEATHSIG", e))?;
+    if let Some(session) = session {
+        // A warm session: each command gets its own view from a standby process.
+        return super::session::server::init(prep, session);
+    }
     // A network namespace takes about as long to create as the whole file view: a thread makes
     // it (unshare is per thread for the network) while this one mounts, then we join it.
     let proc_dir = nix::fcntl::open("/proc", nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
@@ -79,7 +83,7 @@ fn init_inner(prep: &mut Prepared, sync: OwnedFd) -> Result<i32, SandboxError> {
     let child = match sys::fork()? {
         ForkResult::Child => {
             drop(err_r);
-            exec_command(prep, err_w)
+            exec_command(prep, err_w, None)
         }
         ForkResult::Parent { child } => child,
     };
@@ -95,11 +99,23 @@ fn init_inner(prep: &mut Prepared, sync: OwnedFd) -> Result<i32, SandboxError> {
 }
 
 /// In the calling thread only: a new network namespace with loopback up; returns a handle on it.
-fn new_network_namespace(proc_dir: &OwnedFd) -> Result<OwnedFd, SandboxError> {
+pub(super) fn new_network_namespace(proc_dir: &OwnedFd) -> Result<OwnedFd, SandboxError> {
     nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).map_err(|e| SandboxError::sys("unshare network", e))?;
     sys::loopback_up()?;
     nix::fcntl::openat(proc_dir, "thread-self/ns/net", nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
         .map_err(|e| SandboxError::sys("open the network namespace", e))
+}
+
+/// Reap every child that has ended; `child`'s status (128 + N for signal N) if it is one of them.
+pub(super) fn reap_all(child: Pid) -> Option<i32> {
+    loop {
+        match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(pid, c)) if pid == child => return Some(c),
+            Ok(WaitStatus::Signaled(pid, s, _)) if pid == child => return Some(128 + s as i32),
+            Ok(WaitStatus::StillAlive) | Err(_) => return None,
+            Ok(_) => continue,
+        }
+    }
 }
 
 /// Reap children and pass signals on until `child` ends; its status becomes ours.
@@ -107,13 +123,8 @@ fn reap_until(child: Pid, prep: &Prepared) -> Result<i32, SandboxError> {
     loop {
         let (sig, code) = sys::sigwaitinfo(&prep.signals)?;
         if sig == libc::SIGCHLD {
-            loop {
-                match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-                    Ok(WaitStatus::Exited(pid, c)) if pid == child => return Ok(c),
-                    Ok(WaitStatus::Signaled(pid, s, _)) if pid == child => return Ok(128 + s as i32),
-                    Ok(WaitStatus::StillAlive) | Err(_) => break,
-                    Ok(_) => continue,
-                }
+            if let Some(code) = reap_all(child) {
+                return Ok(code);
             }
         } else if code != libc::SI_KERNEL {
             // Sent by a process (the launcher outside passing on a `kill`): pass it on. Signals
@@ -125,9 +136,15 @@ fn reap_until(child: Pid, prep: &Prepared) -> Result<i32, SandboxError> {
     }
 }
 
+/// The last layers, built ahead of the request by a warm session's standby process.
+pub(super) struct Ready {
+    pub landlock: crate::landlock::Prebuilt,
+    pub seccomp: seccompiler::BpfProgram,
+}
+
 /// The command: last restrictions, then `execve`. Never returns.
-pub(super) fn exec_command(prep: &Prepared, err_w: OwnedFd) -> ! {
-    let code = match exec_inner(prep) {
+pub(super) fn exec_command(prep: &Prepared, err_w: OwnedFd, ready: Option<Ready>) -> ! {
+    let code = match exec_inner(prep, ready) {
         Ok(never) => match never {},
         Err((code, msg)) => {
             let _ = std::fs::File::from(err_w).write_all(msg.as_bytes());
@@ -139,7 +156,7 @@ pub(super) fn exec_command(prep: &Prepared, err_w: OwnedFd) -> ! {
 
 enum Never {}
 
-fn exec_inner(prep: &Prepared) -> Result<Never, (i32, String)> {
+fn exec_inner(prep: &Prepared, ready: Option<Ready>) -> Result<Never, (i32, String)> {
     let setup = |e: SandboxError| (SETUP_FAILED, format!("sandbox: {e}"));
     let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     if nix::unistd::chdir(&prep.cwd).is_err() {
@@ -151,13 +168,25 @@ fn exec_inner(prep: &Prepared) -> Result<Never, (i32, String)> {
     nix::sys::prctl::set_no_new_privs().map_err(|e| setup(SandboxError::sys("PR_SET_NO_NEW_PRIVS", e)))?;
     let t0 = std::time::Instant::now();
     let timing = std::env::var_os("AIRLOCK_SANDBOX_TIMING").is_some();
-    let outcome = crate::landlock::restrict_self(&prep.landlock).map_err(setup)?;
+    let (landlock, seccomp) = match ready {
+        Some(r) => (Some(r.landlock), Some(r.seccomp)),
+        None => (None, None),
+    };
+    let outcome = match landlock {
+        Some(prebuilt) => prebuilt.enforce(),
+        None => crate::landlock::restrict_self(&prep.landlock),
+    }
+    .map_err(setup)?;
     if !outcome.fully_enforced && prep.landlock_required {
         return Err(setup(SandboxError::Unsupported(format!("Landlock only partly enforced: {}", outcome.notes.join("; ")))));
     }
     let (path, argv, envp) = prep.exec_args().map_err(|e| (127, e))?;
     if timing { eprintln!("    cmd landlock {} us", t0.elapsed().as_micros()) }
-    crate::seccomp::install().map_err(setup)?;
+    match &seccomp {
+        Some(program) => crate::seccomp::install_program(program),
+        None => crate::seccomp::install(),
+    }
+    .map_err(setup)?;
     if timing { eprintln!("    cmd +seccomp {} us", t0.elapsed().as_micros()) }
     let e = nix::unistd::execve(&path, &argv, &envp).err().unwrap_or(nix::errno::Errno::EINVAL);
     let code = if e == nix::errno::Errno::ENOENT { 127 } else { 126 };

@@ -13,7 +13,7 @@ pub fn run(prep: &Prepared) -> Result<i32, SandboxError> {
     let pid = match sys::fork()? {
         ForkResult::Child => {
             drop(err_r);
-            child::exec_command(prep, err_w)
+            child::exec_command(prep, err_w, None)
         }
         ForkResult::Parent { child } => child,
     };

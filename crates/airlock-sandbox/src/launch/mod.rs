@@ -9,6 +9,7 @@ mod child;
 mod fallback;
 mod mounts;
 mod probe;
+pub mod session;
 mod sys;
 
 pub use child::SETUP_FAILED;
@@ -40,6 +41,35 @@ pub struct Prepared {
     network: bool,
     port_forwards: Vec<u16>,
     signals: SigSet,
+}
+
+impl Prepared {
+    fn new(spec: &SandboxSpec, plan: MountPlan, env: Vec<(OsString, OsString)>, network: bool, signals: SigSet) -> Prepared {
+        Prepared {
+            landlock: landlock_plan(&plan, None),
+            landlock_required: false,
+            argv: spec.argv.clone(),
+            env,
+            cwd: spec.cwd.clone(),
+            workspace: spec.workspace.clone(),
+            network,
+            port_forwards: spec.rules.port_forwards.clone(),
+            signals,
+            plan,
+        }
+    }
+}
+
+/// The mount points the plan needs in the user's tree (removed again by [`Cleanup`]).
+fn create_mount_points(plan: &MountPlan) -> Result<(), SandboxError> {
+    for dir in &plan.created {
+        match std::fs::create_dir_all(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(SandboxError::Path { path: dir.clone(), source: e }),
+        }
+    }
+    Ok(())
 }
 
 /// What isolation a run gets.
@@ -90,46 +120,15 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
     let (env, _dropped) = crate::env::scrub(&spec.env, &spec.rules.env);
     tick("env");
     let signals = waited_signals();
-    let mut prep = Prepared {
-        landlock: landlock_plan(&plan, None),
-        landlock_required: false,
-        argv: spec.argv.clone(),
-        env,
-        cwd: spec.cwd.clone(),
-        workspace: spec.workspace.clone(),
-        network,
-        port_forwards: spec.rules.port_forwards.clone(),
-        signals,
-        plan,
-    };
-    for dir in &prep.plan.created {
-        match std::fs::create_dir_all(dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(SandboxError::Path { path: dir.clone(), source: e }),
-        }
-    }
+    let mut prep = Prepared::new(spec, plan, env, network, signals);
+    create_mount_points(&prep.plan)?;
     let _cleanup = Cleanup { dirs: prep.plan.created.clone(), runtime };
 
     nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&signals), None).map_err(|e| SandboxError::sys("sigprocmask", e))?;
-    let (sync_r, sync_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::sys("pipe", e))?;
-    // The init process reports the command's status here as soon as the command and everything
-    // it left running are gone, so the caller does not wait for the kernel to tear the
-    // namespaces down (several ms, mostly RCU grace periods).
-    let (status_r, status_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::sys("pipe", e))?;
-    // The network namespace is made inside, in parallel with the mounts (see `child`).
-    let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
-    let pid = match sys::clone_into_namespaces(flags) {
-        Ok(0) => {
-            drop(sync_w);
-            drop(status_r);
-            drop(listener);
-            let code = child::init_main(&mut prep, sync_r, status_w);
-            sys::exit_now(code)
-        }
-        Ok(pid) => Pid::from_raw(pid),
-        Err(e) => {
-            drop((sync_r, sync_w, status_r, status_w));
+    let mut outside = listener;
+    let (pid, status_r) = match spawn_init(&mut prep, None, &mut outside)? {
+        Spawned::Init { pid, status } => (pid, status),
+        Spawned::NoNamespaces(e) => {
             let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&signals), None);
             if spec.require_full || network {
                 let why = if network { " (an allowed network needs a network namespace)" } else { "" };
@@ -141,18 +140,8 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
             return fallback::run(&prep);
         }
     };
-    drop(sync_r);
-    drop(status_w);
-    tick("clone");
-    if let Err(e) = write_id_maps(pid) {
-        let _ = kill(pid, Signal::SIGKILL);
-        let _ = waitpid(pid, None);
-        return Err(e);
-    }
-    let mut w = std::fs::File::from(sync_w);
-    w.write_all(b"1").map_err(|e| SandboxError::sys("sync", e))?;
-    drop(w);
-    tick("maps");
+    tick("clone+maps");
+    let listener = outside;
     let _egress = match listener {
         Some(l) => {
             let policy = NetPolicy { allow_domains: spec.rules.allow_domains.clone(), port_forwards: spec.rules.port_forwards.clone() };
@@ -163,6 +152,47 @@ pub fn run(spec: &SandboxSpec, reporter: Arc<dyn Reporter>) -> Result<i32, Sandb
     let code = wait_forwarding(pid, &signals, Some(status_r));
     tick("command done");
     code
+}
+
+/// The init process, started; or why the namespaces could not be made.
+enum Spawned {
+    Init { pid: Pid, status: OwnedFd },
+    NoNamespaces(std::io::Error),
+}
+
+/// Clone the init process into new namespaces, write its id maps and let it go. `outside_only`
+/// is closed in the child (the egress listener). `session`: the init serves a warm session
+/// instead of running one command. Signals must already be blocked.
+fn spawn_init<T>(prep: &mut Prepared, session: Option<session::Inside>, outside_only: &mut Option<T>) -> Result<Spawned, SandboxError> {
+    let (sync_r, sync_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::sys("pipe", e))?;
+    // The init process reports the command's status here as soon as the command and everything
+    // it left running are gone, so the caller does not wait for the kernel to tear the
+    // namespaces down (several ms, mostly RCU grace periods).
+    let (status_r, status_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| SandboxError::sys("pipe", e))?;
+    // The network namespace is made inside, in parallel with the mounts (see `child`).
+    let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
+    let pid = match sys::clone_into_namespaces(flags) {
+        Ok(0) => {
+            drop(sync_w);
+            drop(status_r);
+            drop(outside_only.take());
+            let code = child::init_main(prep, sync_r, status_w, session);
+            sys::exit_now(code)
+        }
+        Ok(pid) => Pid::from_raw(pid),
+        Err(e) => return Ok(Spawned::NoNamespaces(e)),
+    };
+    drop(sync_r);
+    drop(status_w);
+    drop(session);
+    if let Err(e) = write_id_maps(pid) {
+        let _ = kill(pid, Signal::SIGKILL);
+        let _ = waitpid(pid, None);
+        return Err(e);
+    }
+    let mut w = std::fs::File::from(sync_w);
+    w.write_all(b"1").map_err(|e| SandboxError::sys("sync", e))?;
+    Ok(Spawned::Init { pid, status: status_r })
 }
 
 /// Wait for `pid`, passing on signals sent to us by other processes. With `status`, the
