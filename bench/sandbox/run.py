@@ -2,7 +2,8 @@
 """Sandbox startup benchmark: the wall time of running `true`, side by side in one run.
 
   direct            true
-  airlock           airlock run --workspace W -- true
+  airlock           airlock run --session never --workspace W -- true   (a fresh sandbox per call)
+  airlock-session   airlock run --session require --workspace W -- true (a warm session: `airlock session start`)
   airlock-proxy     airlock run --workspace W --allow-domain x.example -- true   (egress proxy path)
   bwrap             bwrap with a profile equivalent to airlock's (see BWRAP below)
   srt-cli           srt -s SETTINGS true   (@anthropic-ai/sandbox-runtime CLI)
@@ -38,7 +39,7 @@ ROOT = HERE.parents[1]
 CACHE = ROOT / ".bench-cache" / "srt"
 # 0.0.78 is the newest release whose engines field accepts node 20 (0.0.79+ want node >= 22.12).
 SRT_VERSION = os.environ.get("SRT_VERSION", "0.0.78")
-TARGETS = ["direct", "airlock", "airlock-proxy", "bwrap", "srt-cli", "srt-lib"]
+TARGETS = ["direct", "airlock", "airlock-session", "airlock-proxy", "bwrap", "srt-cli", "srt-lib"]
 # The toolchain entries of $HOME that airlock lets in read-only; the bwrap profile binds the same.
 HOME_ALLOW = [".cargo", ".rustup", ".npm", ".pyenv", ".gitconfig"]
 
@@ -136,6 +137,7 @@ def main():
 
     target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     airlock = Path(args.airlock) if args.airlock else target_dir / "release" / "airlock"
+    has_session = False
     if any(t.startswith("airlock") for t in only):
         if not args.no_build and not args.airlock:
             subprocess.run(["cargo", "build", "--release", "-p", "airlock-cli"], check=True, cwd=ROOT)
@@ -143,6 +145,10 @@ def main():
         if probe.returncode != 0:
             print(f"note: {airlock} has no `run` subcommand yet; airlock targets left out", file=sys.stderr)
             only = [t for t in only if not t.startswith("airlock")]
+        has_session = "--session" in probe.stdout
+        if not has_session and "airlock-session" in only:
+            print(f"note: {airlock} has no sessions yet; airlock-session left out", file=sys.stderr)
+            only = [t for t in only if t != "airlock-session"]
 
     srt_cli, srt_pkg = ensure_srt() if any(t.startswith("srt") for t in only) else (None, None)
 
@@ -165,8 +171,19 @@ def main():
     cmds = []
     if "direct" in only:
         cmds.append(("direct", shutil.which("true")))
+    session = None
+    if "airlock-session" in only:
+        # A warm session for W; its row must use it (`require`), the fresh row must not (`never`).
+        session = subprocess.Popen([str(airlock), "session", "serve", "--workspace", ws, "--idle-timeout", "3600"],
+                                   cwd=ws, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        line = session.stdout.readline()
+        if not line.startswith("ready "):
+            sys.exit(f"airlock session serve did not start: {line!r}")
     if "airlock" in only:
-        cmds.append(("airlock", f"{airlock} run --workspace {ws} -- true"))
+        never = "--session never " if has_session else ""
+        cmds.append(("airlock", f"{airlock} run {never}--workspace {ws} -- true"))
+    if "airlock-session" in only:
+        cmds.append(("airlock-session", f"{airlock} run --session require --workspace {ws} -- true"))
     if "airlock-proxy" in only:
         cmds.append(("airlock-proxy", f"{airlock} run --workspace {ws} --allow-domain x.example -- true"))
     if "bwrap" in only:
@@ -197,6 +214,9 @@ def main():
             times["srt-lib"] += got
             rounds["srt-lib"].append(statistics.median(got) * 1e3)
     load_after = os.getloadavg()
+    if session:
+        session.terminate()
+        session.wait()
 
     summary = {name: stats(t) | {"round_medians_ms": rounds[name]} for name, t in times.items() if t}
     if "direct" in summary:
