@@ -5,7 +5,9 @@ use crate::rules::REGISTRY;
 use crate::syntax::{collect, Facts, N};
 use airlock_config::Policy;
 use airlock_protocol::{Finding, Span};
-use ast_grep_language::LanguageExt;
+use ast_grep_core::tree_sitter::StrDoc;
+use ast_grep_core::AstGrep;
+use ast_grep_language::{LanguageExt, SupportLang};
 
 /// What the rules see.
 pub struct Unit<'t> {
@@ -56,8 +58,8 @@ impl<'t> Unit<'t> {
 /// declarations that can matter are parsed (see [`crate::prefilter`]).
 pub fn run(text: &str, lang: Lang, path: Option<&str>, removed: &str, policy: &Policy, fast: bool) -> Vec<Finding> {
     let grammar = lang.grammar();
-    let reduced = if fast { grammar.and_then(|_| crate::prefilter::reduce(text, lang)) } else { None };
-    let mut ast = grammar.and_then(|g| reduced.as_deref().map(|r| g.ast_grep(r)));
+    let ranges = if fast { grammar.and_then(|_| crate::prefilter::ranges(text, lang)) } else { None };
+    let mut ast = grammar.zip(ranges).and_then(|(g, r)| parse_ranges(text, g, &r));
     // A syntax error in the reduced text: trust only the whole parse.
     if ast.as_ref().is_some_and(|a| a.root().get_inner_node().has_error()) {
         ast = None;
@@ -83,4 +85,24 @@ pub fn run(text: &str, lang: Lang, path: Option<&str>, removed: &str, policy: &P
     out.sort_by_key(|f| (f.span.map(|s| s.start).unwrap_or(0), f.code.clone()));
     out.dedup_by(|a, b| a.code == b.code && a.span == b.span);
     out
+}
+
+/// Parse only `ranges` of `text` (tree-sitter's included ranges): nodes keep
+/// their offsets in `text`, and the rest is never read.
+fn parse_ranges(text: &str, g: SupportLang, ranges: &[std::ops::Range<usize>]) -> Option<AstGrep<StrDoc<SupportLang>>> {
+    let point = |at: usize| {
+        let before = text.get(..at).unwrap_or("");
+        let row = before.bytes().filter(|b| *b == b'\n').count();
+        let column = at - before.rfind('\n').map_or(0, |i| i + 1);
+        tree_sitter::Point { row, column }
+    };
+    let ts: Vec<tree_sitter::Range> = ranges
+        .iter()
+        .map(|r| tree_sitter::Range { start_byte: r.start, end_byte: r.end, start_point: point(r.start), end_point: point(r.end) })
+        .collect();
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&g.get_ts_language()).ok()?;
+    parser.set_included_ranges(&ts).ok()?;
+    let tree = parser.parse(text, None)?;
+    Some(AstGrep::doc(StrDoc { src: text.to_string(), lang: g, tree }))
 }

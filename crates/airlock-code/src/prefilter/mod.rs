@@ -1,7 +1,9 @@
 //! Parse only what can matter: the top-level declarations of a file that
-//! contain a word some rule needs (its [`crate::rules::CodeRule::triggers`]),
-//! with the rest of the file blanked to spaces (newlines kept) so that byte
-//! offsets and line numbers stay exact.
+//! contain a word some rule needs (its [`crate::rules::CodeRule::triggers`]).
+//! Tree-sitter parses the original text restricted to those byte ranges
+//! (`Parser::set_included_ranges`), so nodes keep their offsets and the rest
+//! of the file is never lexed; [`reduce`] shows the same as the text with the
+//! rest blanked.
 //!
 //! A declaration is kept when it contains a trigger; when it mentions a name
 //! bound (assigned or imported) by a kept statement that contains a trigger (an
@@ -202,28 +204,48 @@ fn matcher(lang: Lang) -> Option<&'static Matcher> {
     }
 }
 
-/// The text to parse instead of `text`: the items that can matter kept, the
-/// rest blanked. `None` means parse `text` whole.
-pub(crate) fn reduce(text: &str, lang: Lang) -> Option<String> {
+/// The byte ranges of `text` to parse (the items that can matter, merged),
+/// never empty. `None` means parse `text` whole.
+pub(crate) fn ranges(text: &str, lang: Lang) -> Option<Vec<std::ops::Range<usize>>> {
     let m = matcher(lang)?;
     let items = match lang {
         Lang::Python => python::items(text)?,
         Lang::Go => golang::items(text)?,
         _ => return None,
     };
-    let keep = select(text, lang, &items, &m.triggered(text, &items));
+    let mut keep = select(text, lang, &items, &m.triggered(text, &items));
     if keep.iter().all(|k| *k) {
         return None;
     }
+    if !keep.iter().any(|k| *k) {
+        // Tree-sitter reads no ranges as the whole text: keep the first item.
+        if let Some(k) = keep.first_mut() {
+            *k = true;
+        }
+    }
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for (it, _) in items.iter().zip(&keep).filter(|(_, k)| **k) {
+        match out.last_mut() {
+            Some(last) if last.end == it.start => last.end = it.end,
+            _ => out.push(it.start..it.end),
+        }
+    }
+    Some(out)
+}
+
+/// `text` with everything outside [`ranges`] blanked to spaces (newlines
+/// kept): what the parser sees, for tests and benchmarks.
+pub(crate) fn reduce(text: &str, lang: Lang) -> Option<String> {
+    let keep = ranges(text, lang)?;
     let mut out = text.as_bytes().to_vec();
-    for (it, k) in items.iter().zip(&keep) {
-        if !k {
-            if let Some(bytes) = out.get_mut(it.start..it.end) {
-                for b in bytes.iter_mut().filter(|b| !matches!(**b, b'\n' | b'\r')) {
-                    *b = b' ';
-                }
+    let mut at = 0;
+    for r in keep.iter().chain(std::iter::once(&(text.len()..text.len()))) {
+        if let Some(bytes) = out.get_mut(at..r.start) {
+            for b in bytes.iter_mut().filter(|b| !matches!(**b, b'\n' | b'\r')) {
+                *b = b' ';
             }
         }
+        at = r.end;
     }
     String::from_utf8(out).ok()
 }

@@ -61,7 +61,7 @@ pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let n = c.name.as_str();
-        let first_dyn = c.first().is_some_and(|a| flow::dynamic(unit, a));
+        let first_dyn = || c.first().is_some_and(|a| flow::dynamic(unit, a));
         let callee_owned = resolved_callee(unit, &c.node).unwrap_or_else(|| c.callee.clone());
         let callee = callee_owned.as_str();
         let hit = match unit.lang {
@@ -83,7 +83,7 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
                     && c.positional().any(|a| !is_const(a) && !a.text().starts_with("os."));
                 // Airflow runs bash_command through bash.
                 let bash_operator = n == "BashOperator" && c.option("bash_command").is_some_and(|v| is_built_string(&v));
-                ((always_shell || (shell_true && callee.starts_with("subprocess"))) && first_dyn)
+                ((always_shell || (shell_true && callee.starts_with("subprocess"))) && first_dyn())
                     || shell_dash_c
                     || bash_operator
                     || loop_shell
@@ -95,11 +95,11 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
                     && (recv.is_empty() || recv.contains("child") || recv == "cp" || recv.contains("shell") || recv.contains("proc"));
                 let spawn_shell = matches!(n, "spawn" | "spawnSync" | "execFile" | "execFileSync")
                     && c.option("shell").is_some_and(|v| bool_lit(&v) == Some(true) || str_lit(&v).is_some());
-                let any_dyn = c.positional().any(|a| flow::dynamic(unit, a));
+                let any_dyn = || c.positional().any(|a| flow::dynamic(unit, a));
                 let spawn_dash_c = matches!(n, "spawn" | "spawnSync" | "execFile" | "execFileSync")
                     && dash_c(unit, &flat_args(c.positional()));
                 let deno = callee == "Deno.run" && c.option("cmd").is_some_and(|v| dash_c(unit, &flat_args([&v].into_iter())));
-                (exec_like && first_dyn) || (spawn_shell && any_dyn) || spawn_dash_c || deno
+                (exec_like && first_dyn()) || (spawn_shell && any_dyn()) || spawn_dash_c || deno
             }
             Go => {
                 if matches!(callee, "exec.Command" | "exec.CommandContext") {
@@ -115,7 +115,7 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
                         None => args.first().is_some_and(|a| flow::dynamic(unit, a)),
                     }
                 } else {
-                    matches!(callee, "syscall.Exec" | "syscall.ForkExec") && first_dyn
+                    matches!(callee, "syscall.Exec" | "syscall.ForkExec") && first_dyn()
                 }
             }
             Java => {
@@ -124,13 +124,13 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
                     && dash_c(unit, &flat_args(c.positional()));
                 // `exec(String)` splits the line on spaces; `exec(String[])` runs the array as given.
                 let array = c.first().is_some_and(|a| java_array(unit, a));
-                (runtime && ((first_dyn && !array) || dash_c(unit, &flat_args(c.positional())))) || pb
+                (runtime && ((first_dyn() && !array) || dash_c(unit, &flat_args(c.positional())))) || pb
             }
             Rust => {
                 let text = c.node.text();
                 let via_shell = SHELLS.iter().any(|s| text.contains(&format!("Command::new(\"{s}\")")))
                     && (text.contains("\"-c\"") || text.contains("\"/C\""));
-                matches!(n, "arg" | "args") && via_shell && first_dyn
+                matches!(n, "arg" | "args") && via_shell && first_dyn()
             }
             _ => false,
         };

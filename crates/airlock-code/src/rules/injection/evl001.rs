@@ -54,8 +54,8 @@ pub(crate) const TRIGGERS: Option<&[&str]> = Some(&[
 pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
     for c in calls(unit) {
         let callee = c.callee.as_str();
-        let first_dyn = c.first().is_some_and(|a| flow::dynamic(unit, a));
-        let second_dyn = c.positional().nth(1).is_some_and(|a| flow::dynamic(unit, a));
+        let first_dyn = || c.first().is_some_and(|a| flow::dynamic(unit, a));
+        let second_dyn = || c.positional().nth(1).is_some_and(|a| flow::dynamic(unit, a));
         // What the receiver of a method call was made from (`vm := otto.New()`, `s = new Sandbox()`).
         let made_from = |words: &[&str]| {
             let recv = c.node.field("function").and_then(|f| f.field("object").or_else(|| f.field("operand")));
@@ -67,34 +67,34 @@ pub fn check(unit: &Unit<'_>, meta: &CodeRuleMeta, out: &mut Vec<Finding>) {
         };
         let hit = match unit.lang {
             Python => {
-                (matches!(callee, "eval" | "exec" | "builtins.eval" | "builtins.exec" | "code.compile_command") && first_dyn)
+                (matches!(callee, "eval" | "exec" | "builtins.eval" | "builtins.exec" | "code.compile_command") && first_dyn())
                     // The standard library's interactive interpreters and sub-interpreters run source text.
                     || (matches!(c.name.as_str(), "push" | "runsource" | "runcode")
                         && made_from(&["InteractiveConsole", "InteractiveInterpreter"])
-                        && first_dyn)
-                    || (c.name == "run_in_subinterp" && first_dyn)
-                    || (c.name == "run_string" && callee.contains("subinterpreters") && second_dyn)
+                        && first_dyn())
+                    || (c.name == "run_in_subinterp" && first_dyn())
+                    || (c.name == "run_string" && callee.contains("subinterpreters") && second_dyn())
             }
-            Go => c.name == "Run" && made_from(&["otto.New"]) && first_dyn,
+            Go => c.name == "Run" && made_from(&["otto.New"]) && first_dyn(),
             Java => {
-                (c.name == "eval" && callee.to_ascii_lowercase().contains("engine") && first_dyn)
+                (c.name == "eval" && callee.to_ascii_lowercase().contains("engine") && first_dyn())
                     // Groovy scripts run with the JVM's full rights.
                     || (matches!(c.name.as_str(), "evaluate" | "parse" | "run" | "parseClass")
                         && (callee.contains("GroovyShell") || callee.contains("GroovyClassLoader")
                             || unit.text.contains("new GroovyShell(") || unit.text.contains("new GroovyClassLoader("))
-                        && first_dyn)
+                        && first_dyn())
             }
             _ => {
-                (matches!(callee, "eval" | "window.eval" | "globalThis.eval") && first_dyn)
+                (matches!(callee, "eval" | "window.eval" | "globalThis.eval") && first_dyn())
                     || (matches!(callee, "new Function" | "Function") && c.positional().any(|a| flow::dynamic(unit, a)))
                     // vm.Script and vm2/sandbox: compiling source text is running it.
-                    || (matches!(callee, "new vm.Script" | "vm.Script" | "new VMScript") && first_dyn)
-                    || (c.name == "run" && made_from(&["new VM(", "new NodeVM(", "new Sandbox("]) && first_dyn)
+                    || (matches!(callee, "new vm.Script" | "vm.Script" | "new VMScript") && first_dyn())
+                    || (c.name == "run" && made_from(&["new VM(", "new NodeVM(", "new Sandbox("]) && first_dyn())
                     || (matches!(callee, "setTimeout" | "setInterval" | "window.setTimeout" | "window.setInterval")
                         && c.first().is_some_and(is_built_string))
                     || (matches!(c.name.as_str(), "runInContext" | "runInNewContext" | "runInThisContext" | "compileFunction")
                         && callee.starts_with("vm.")
-                        && first_dyn)
+                        && first_dyn())
             }
         };
         if hit {
