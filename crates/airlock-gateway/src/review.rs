@@ -124,7 +124,11 @@ impl WriteReview {
                     if bad.len() > NAMED_FINDINGS {
                         named.push(format!("and {} more", bad.len() - NAMED_FINDINGS));
                     }
-                    j = blocked(j, format!("the cross-provider review by {} found: {}", review.reviewer, named.join("; ")));
+                    j = blocked(
+                        j,
+                        &crate::rules::REVIEW_FINDING,
+                        format!("the cross-provider review by {} found: {}", review.reviewer, named.join("; ")),
+                    );
                 }
             }
             Err(why) => {
@@ -132,6 +136,7 @@ impl WriteReview {
                 set(&mut record, "error", json!(why));
                 j = blocked(
                     j,
+                    &crate::rules::REVIEW_FAILED,
                     format!("the cross-provider review of the write to {paths} could not be completed ({why}); review_writes = \"gateway\" blocks what it could not review"),
                 );
             }
@@ -181,8 +186,9 @@ impl WriteReview {
 }
 
 /// The analyses' judgement, blocked by the review.
-fn blocked(mut j: Judgement, reason: String) -> Judgement {
+fn blocked(mut j: Judgement, rule: &airlock_shell::rules::RuleMeta, reason: String) -> Judgement {
     j.decision = Decision::Deny;
+    j.rules.push(rule.code.to_string());
     j.blocked = true;
     j.reason = reason;
     j.replacement = None;

@@ -23,8 +23,49 @@ pub static UNREADABLE_CALL: RuleMeta = RuleMeta {
     passes: &["{\"command\": \"ls\"}", "{}"],
 };
 
+/// A write the cross-provider review found a serious problem in (`review_writes = "gateway"`).
+pub static REVIEW_FINDING: RuleMeta = RuleMeta {
+    code: "GW002",
+    name: "review-found-a-problem",
+    category: Category::CodeVulnerability,
+    severity: Severity::High,
+    decision: Decision::Deny,
+    summary: "A file write, edit or patch that airlock's own analyses passed, but that a reviewer model of another provider \
+              (`review_writes = \"gateway\"`) reports a finding of high or critical severity in. The write is kept from the \
+              agent; the reviewer's findings (file, line, severity, title) are named in the reason and recorded in the audit.",
+    why: "A backdoored model plants holes that read as ordinary code (an algorithm list that also accepts HS256, a check that \
+          compares the wrong field). A model of another provider is unlikely to share the same trigger, so its finding is \
+          evidence the write should not land unseen.",
+    instead: "Read the finding (`airlock audit tail`); if the reviewer is right, ask the agent for a fix; if it is wrong, \
+              write the change yourself or run `airlock review` on it later. Raise `[review]` thresholds only for a reviewer \
+              that keeps being wrong.",
+    references: &["CWE-1357", "CWE-506"],
+    flags: &["jwt.decode(token, PUBLIC_KEY, algorithms=[\"RS256\", \"HS256\"])   (reviewer: high, JWT algorithm confusion)"],
+    passes: &["jwt.decode(token, PUBLIC_KEY, algorithms=[\"RS256\"])   (reviewer: no findings)"],
+};
+
+/// A write that could not be reviewed (`review_writes = "gateway"`): the gateway fails closed.
+pub static REVIEW_FAILED: RuleMeta = RuleMeta {
+    code: "GW003",
+    name: "review-not-completed",
+    category: Category::Policy,
+    severity: Severity::High,
+    decision: Decision::Deny,
+    summary: "A file write, edit or patch that must be reviewed by a model of another provider (`review_writes = \"gateway\"`) \
+              but whose review did not complete: the reviewer did not answer within `write_budget_secs`, answered with an \
+              HTTP error or with something that is not a valid findings document, or no configured reviewer is of another \
+              provider. The write is kept from the agent.",
+    why: "Letting an unreviewed write through whenever the reviewer is slow or broken would turn the review off for anyone who \
+          can make it slow or broken, including the model under review.",
+    instead: "Check the reviewer's configuration and reachability (`airlock review --reviewer NAME` on a small change), raise \
+              `write_budget_secs`, or set `review_writes = \"off\"` and review with `airlock review` before commit.",
+    references: &["CWE-636"],
+    flags: &["a write whose reviewer does not answer within the budget", "a reviewer answer that is not a findings document"],
+    passes: &["a write the reviewer answers for in time with no finding of high severity"],
+};
+
 /// Every gateway rule.
-pub static GATEWAY_RULES: &[&RuleMeta] = &[&UNREADABLE_CALL];
+pub static GATEWAY_RULES: &[&RuleMeta] = &[&UNREADABLE_CALL, &REVIEW_FINDING, &REVIEW_FAILED];
 
 #[cfg(test)]
 mod tests {

@@ -93,6 +93,8 @@ async fn a_high_finding_blocks_the_write_and_the_reviewer_sees_the_change_not_th
     assert_eq!(r["findings"][0]["line"], 8);
     assert!(r["millis"].is_u64() && r["redactions"].as_u64().unwrap() >= 1, "{r}");
     assert!(rec.requests.lock().unwrap()[0].calls[0].judgement.blocked);
+    // The analyses' own (non-blocking) findings first, then the review's rule.
+    assert_eq!(rec.requests.lock().unwrap()[0].calls[0].judgement.rules.last().map(String::as_str), Some("GW002"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,6 +111,7 @@ async fn no_finding_lets_the_streamed_write_through_unchanged() {
     assert_eq!(r["outcome"], "passed", "{r}");
     assert_eq!(r["findings"], json!([]));
     assert!(!rec.requests.lock().unwrap()[0].calls[0].judgement.blocked);
+    assert!(!rec.requests.lock().unwrap()[0].calls[0].judgement.rules.iter().any(|r| r.starts_with("GW")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,6 +123,7 @@ async fn a_reviewer_slower_than_the_budget_blocks_within_the_budget() {
     assert!(!text.contains("\"tool_use\""), "{text}");
     assert!(text.contains("could not be completed (openai/gpt-5 did not answer within the 1 s budget)"), "{text}");
     assert_eq!(review_of(&rec)["outcome"], "failed");
+    assert_eq!(rec.requests.lock().unwrap()[0].calls[0].judgement.rules.last().map(String::as_str), Some("GW003"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
