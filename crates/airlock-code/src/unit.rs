@@ -90,15 +90,24 @@ pub fn run(text: &str, lang: Lang, path: Option<&str>, removed: &str, policy: &P
 /// Parse only `ranges` of `text` (tree-sitter's included ranges): nodes keep
 /// their offsets in `text`, and the rest is never read.
 fn parse_ranges(text: &str, g: SupportLang, ranges: &[std::ops::Range<usize>]) -> Option<AstGrep<StrDoc<SupportLang>>> {
-    let point = |at: usize| {
-        let before = text.get(..at).unwrap_or("");
-        let row = before.bytes().filter(|b| *b == b'\n').count();
-        let column = at - before.rfind('\n').map_or(0, |i| i + 1);
-        tree_sitter::Point { row, column }
+    // Rows and columns of the range ends, in one pass over the text.
+    let (mut row, mut line_start, mut seen) = (0usize, 0usize, 0usize);
+    let mut point = |at: usize| {
+        for (i, b) in text.as_bytes().iter().enumerate().take(at).skip(seen) {
+            if *b == b'\n' {
+                row += 1;
+                line_start = i + 1;
+            }
+        }
+        seen = seen.max(at);
+        tree_sitter::Point { row, column: at - line_start }
     };
     let ts: Vec<tree_sitter::Range> = ranges
         .iter()
-        .map(|r| tree_sitter::Range { start_byte: r.start, end_byte: r.end, start_point: point(r.start), end_point: point(r.end) })
+        .map(|r| {
+            let (start_point, end_point) = (point(r.start), point(r.end));
+            tree_sitter::Range { start_byte: r.start, end_byte: r.end, start_point, end_point }
+        })
         .collect();
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(&g.get_ts_language()).ok()?;
