@@ -31,6 +31,11 @@ struct Fx {
 }
 
 impl Fx {
+    /// A fixture, or `None` (with the SKIP line printed) when this machine cannot sandbox fully.
+    fn if_sandboxable() -> Option<Fx> {
+        can_sandbox().then(Fx::new)
+    }
+
     fn new() -> Fx {
         let t = tempfile::tempdir().unwrap();
         let base = std::fs::canonicalize(t.path()).unwrap();
@@ -96,10 +101,7 @@ fn stop(served: Served) {
 
 #[test]
 fn a_session_command_is_confined_like_a_fresh_run() {
-    if !can_sandbox() {
-        return;
-    }
-    let fx = Fx::new();
+    let Some(fx) = Fx::if_sandboxable() else { return };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let outside = fx.base.join("outside.txt");
@@ -137,10 +139,7 @@ fn a_session_command_is_confined_like_a_fresh_run() {
 
 #[test]
 fn exit_statuses_and_signals_keep_run_conventions() {
-    if !can_sandbox() {
-        return;
-    }
-    let fx = Fx::new();
+    let Some(fx) = Fx::if_sandboxable() else { return };
     let (child, _sock) = fx.serve(&fx.ws);
     assert_eq!(fx.run(&fx.ws, "require", "exit 7").status.code(), Some(7));
     assert_eq!(fx.run(&fx.ws, "require", "kill -TERM $$").status.code(), Some(143));
@@ -162,10 +161,7 @@ fn exit_statuses_and_signals_keep_run_conventions() {
 
 #[test]
 fn a_killed_session_leads_to_a_fresh_sandbox_not_none() {
-    if !can_sandbox() {
-        return;
-    }
-    let fx = Fx::new();
+    let Some(fx) = Fx::if_sandboxable() else { return };
     let (mut child, sock) = fx.serve(&fx.ws);
     assert_eq!(fx.run(&fx.ws, "require", "true").status.code(), Some(0));
     child.0.kill().unwrap();
@@ -212,10 +208,7 @@ print(s.recv(4096))
 
 #[test]
 fn a_session_refuses_another_plan_and_another_uid() {
-    if !can_sandbox() {
-        return;
-    }
-    let fx = Fx::new();
+    let Some(fx) = Fx::if_sandboxable() else { return };
     let other = fx.base.join("other-ws");
     std::fs::create_dir_all(&other).unwrap();
     let (child, sock) = fx.serve(&fx.ws);
@@ -252,10 +245,7 @@ fn a_session_refuses_another_plan_and_another_uid() {
 
 #[test]
 fn commands_of_a_session_share_neither_tmp_nor_processes() {
-    if !can_sandbox() {
-        return;
-    }
-    let fx = Fx::new();
+    let Some(fx) = Fx::if_sandboxable() else { return };
     let (child, _sock) = fx.serve(&fx.ws);
     let o = fx.run(&fx.ws, "require", "echo x > /tmp/mark; (sleep 60 &); echo started");
     assert_eq!(text(&o).0, "started\n");

@@ -4,8 +4,8 @@
 
 use crate::facts;
 use crate::ir::{Arg, Cmd, Origin, RedirOp};
-use airlock_protocol::Span;
 use crate::lower::{Frame, Lowerer};
+use airlock_protocol::Span;
 use base64::Engine;
 
 /// A command that runs another: how to find the inner command among its arguments.

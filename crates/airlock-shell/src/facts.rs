@@ -1,7 +1,6 @@
 //! What programs and paths are: tables the rules share. Matching is on the
 //! program's base name and on normalized path text.
 
-
 pub fn is_shell(base: &str) -> bool {
     matches!(
         base,
@@ -285,7 +284,9 @@ pub fn is_system_secret(raw: &str) -> bool {
     // `file://`, doubled slashes, case) one of these stays in the text.
     let b = raw.as_bytes();
     let under_system_dir = b.windows(4).any(|w| {
-        w.eq_ignore_ascii_case(b"etc/") || w.eq_ignore_ascii_case(b"var/") || w.eq_ignore_ascii_case(b"dev/")
+        w.eq_ignore_ascii_case(b"etc/")
+            || w.eq_ignore_ascii_case(b"var/")
+            || w.eq_ignore_ascii_case(b"dev/")
     }) || b.windows(5).any(|w| w.eq_ignore_ascii_case(b"proc/"));
     under_system_dir && secret_path(raw) == Some(Secret::SystemSecret)
 }
@@ -700,7 +701,9 @@ mod tests {
             assert!(super::HOME_INNER_FIRST.contains(&first), "{h}");
         }
         assert!(super::home_inner_match("/mnt/b/home/u/.kube/config"));
-        assert!(super::home_inner_match("x/library/keychains/login.keychain-db"));
+        assert!(super::home_inner_match(
+            "x/library/keychains/login.keychain-db"
+        ));
         assert!(!super::home_inner_match("/srv/app/kube/config"));
     }
 }

@@ -123,12 +123,12 @@ impl Cmd {
     pub fn base(&self) -> Option<&str> {
         // Called by nearly every rule for every command: a byte scan from the end beats the
         // general `rsplit` searcher on names this short.
-        self.name.as_deref().map(|n| {
-            match n.as_bytes().iter().rposition(|&b| b == b'/') {
-                Some(i) => &n[i + 1..],
+        self.name
+            .as_deref()
+            .map(|n| match n.as_bytes().iter().rposition(|&b| b == b'/') {
+                Some(i) => n.get(i + 1..).unwrap_or(n),
                 None => n,
-            }
-        })
+            })
     }
 
     pub fn is(&self, names: &[&str]) -> bool {

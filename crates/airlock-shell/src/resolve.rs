@@ -183,9 +183,12 @@ impl Lowerer {
 /// skipping the parser for them is the larger part of the time spent on words.
 pub(crate) fn is_plain_word(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
-            .all(|b| !matches!(b, b'$' | b'`' | b'\'' | b'"' | b'\\' | b'~' | b'\n' | b'\r' | 0))
+        && s.bytes().all(|b| {
+            !matches!(
+                b,
+                b'$' | b'`' | b'\'' | b'"' | b'\\' | b'~' | b'\n' | b'\r' | 0
+            )
+        })
 }
 
 fn push_lit(arg: &mut Arg, s: &str) {

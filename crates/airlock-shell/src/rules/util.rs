@@ -8,7 +8,11 @@ use crate::ir::{Arg, Cmd, RedirOp};
 /// `hay` contains `needle`, ignoring ASCII case, without building a lower-cased copy.
 pub fn icontains(hay: &str, needle: &str) -> bool {
     let n = needle.as_bytes();
-    n.is_empty() || hay.as_bytes().windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    n.is_empty()
+        || hay
+            .as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n))
 }
 
 pub fn prints_to_model(a: &Analysis, cmd: &Cmd) -> bool {

@@ -114,7 +114,9 @@ pub fn check(a: &Analysis, m: &RuleMeta, out: &mut Vec<Finding>) {
         let keylog_name = |t: &str| {
             let name = t.rsplit('/').next().unwrap_or(t);
             crate::rules::util::icontains(name, "keylogger")
-                || name.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("keylog."))
+                || name
+                    .get(..7)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("keylog."))
         };
         let runs_files = crate::facts::is_shell(base)
             || crate::facts::interpreter_lang(base).is_some()
